@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
+	"golang.org/x/tools/go/packages"
+	"golang.org/x/tools/txtar"
+
+	"github.com/httpfix/httpfix/rewrite"
+)
+
+var update = flag.Bool("update", false, "rewrite the want/ sections of the golden cases")
+
+// goldenDirs are the directories of testdata holding txtar cases.
+var goldenDirs = []string{"drainclose", "defaultclient", "hoisttransport", "engine"}
+
+// A golden case is a txtar archive: a small module (its files at the top
+// level), an optional "args" file with the command line (default ./...),
+// and the expected outcome under want/: the new contents of every file the
+// run changes (want/<path>), the reports (want/reports) and the errors
+// (want/errors). A file without a want/ twin must not change.
+//
+// Each case is run through the same options as the command line, compared
+// with its want/ sections, then checked further: the rewritten module must
+// type-check, tests included, and a second run over it must change
+// nothing and report the same sites.
+func TestGolden(t *testing.T) {
+	var newer []string
+	for _, dir := range goldenDirs {
+		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.txtar"))
+		for _, file := range files {
+			name := dir + "/" + strings.TrimSuffix(filepath.Base(file), ".txtar")
+			ar, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := caseGoVersion(ar); v != "" && needsNewerGo(v) {
+				newer = append(newer, name)
+				continue
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				runGolden(t, file, ar)
+			})
+		}
+	}
+	if len(newer) > 0 {
+		t.Run("newer-go", func(t *testing.T) { runUnderNewerGo(t, newer) })
+	}
+}
+
+// caseGoVersion returns the go directive of the case's go.mod.
+func caseGoVersion(ar *txtar.Archive) string {
+	for _, f := range ar.Files {
+		if f.Name == "go.mod" {
+			if mf, err := modfile.ParseLax("go.mod", f.Data, nil); err == nil && mf.Go != nil {
+				return mf.Go.Version
+			}
+		}
+	}
+	return ""
+}
+
+// newerGo is the toolchain that runs the cases whose module needs a Go
+// newer than the one running the tests.
+const newerGo = "go1.27.1"
+
+func needsNewerGo(v string) bool {
+	have := "v" + strings.TrimPrefix(runtime.Version(), "go")
+	if i := strings.IndexAny(have, " -"); i >= 0 {
+		have = have[:i]
+	}
+	return semver.Compare(semver.MajorMinor("v"+v), semver.MajorMinor(have)) > 0
+}
+
+// runUnderNewerGo runs the named cases in a test binary built by a newer
+// Go, fetched through the module proxy: httpfix built with Go 1.26 cannot
+// type-check a module that says go 1.27 (and says so; see testdata/cli),
+// so the 1.27 behaviour of the rules is tested by the 1.27 toolchain.
+func runUnderNewerGo(t *testing.T, names []string) {
+	if os.Getenv("HTTPFIX_NO_TOOLCHAIN") != "" {
+		t.Skip("HTTPFIX_NO_TOOLCHAIN set")
+	}
+	var pats []string
+	for _, n := range names {
+		pats = append(pats, regexp.QuoteMeta(n))
+	}
+	args := []string{"test", "-count=1", "-run", "^TestGolden$/^(" + strings.Join(pats, "|") + ")$"}
+	if *update {
+		args = append(args, "-args", "-update")
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+newerGo)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go test under %s: %v\n%s", newerGo, err, out)
+	}
+	if !bytes.Contains(out, []byte("ok")) {
+		t.Fatalf("go test under %s ran nothing:\n%s", newerGo, out)
+	}
+	t.Logf("under %s: %s", newerGo, bytes.TrimSpace(out))
+}
+
+func runGolden(t *testing.T, file string, ar *txtar.Archive) {
+	dir := t.TempDir()
+	var args []string
+	want := map[string]string{}
+	for _, f := range ar.Files {
+		switch {
+		case f.Name == "args":
+			args = strings.Fields(string(f.Data))
+		case strings.HasPrefix(f.Name, "want/"):
+			want[strings.TrimPrefix(f.Name, "want/")] = string(f.Data)
+		default:
+			writeTestFile(t, filepath.Join(dir, f.Name), f.Data)
+		}
+	}
+	if len(args) == 0 {
+		args = []string{"./..."}
+	}
+
+	res := runCollect(t, dir, args)
+	got := map[string]string{}
+	for _, c := range res.Changes {
+		rel, err := filepath.Rel(dir, c.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[filepath.ToSlash(rel)] = string(c.New)
+	}
+	got["reports"] = lines(diagStrings(res.Diagnostics))
+	got["errors"] = lines(res.Errors)
+
+	if *update {
+		updateGolden(t, file, ar, got)
+		return
+	}
+	for name, w := range want {
+		g, ok := got[name]
+		if !ok {
+			t.Errorf("%s: want a change, got none", name)
+			continue
+		}
+		if g != w {
+			t.Errorf("%s: got:\n%s\nwant:\n%s", name, g, w)
+		}
+	}
+	for name, g := range got {
+		if _, ok := want[name]; !ok && g != "" {
+			t.Errorf("%s: unexpected output:\n%s", name, g)
+		}
+	}
+	if t.Failed() || len(res.Errors) > 0 {
+		return
+	}
+
+	// Apply the changes, then check the result compiles and is a fixed
+	// point of the tool.
+	for _, c := range res.Changes {
+		if err := os.WriteFile(c.Path, c.New, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	typeCheck(t, dir)
+	again := runCollect(t, dir, args)
+	for _, c := range again.Changes {
+		t.Errorf("second run changed %s:\n%s", c.Path, c.New)
+	}
+	if g, w := lines(again.Errors), ""; g != w {
+		t.Errorf("second run errors:\n%s", g)
+	}
+	if g, w := lines(diagStrings(again.Diagnostics)), got["reports"]; g != w {
+		t.Errorf("second run reports:\n%s\nfirst run:\n%s", g, w)
+	}
+}
+
+// runCollect runs the engine as the command line would with args, in dir,
+// keeping the changes instead of printing them.
+func runCollect(t *testing.T, dir string, args []string) *rewrite.Result {
+	t.Helper()
+	var stderr bytes.Buffer
+	c := &cli{Dir: dir, Stdout: &bytes.Buffer{}, Stderr: &stderr}
+	opts, code := c.options(append([]string{"-q"}, args...))
+	if code >= 0 {
+		t.Fatalf("bad args %q: %s", args, stderr.String())
+	}
+	opts.Mode = rewrite.Collect
+	return rewrite.Run(context.Background(), opts)
+}
+
+// typeCheck loads every package in dir, tests included, and fails on any
+// error.
+func typeCheck(t *testing.T, dir string) {
+	t.Helper()
+	cfg := &packages.Config{
+		Mode:  packages.NeedName | packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo,
+		Dir:   dir,
+		Tests: true,
+		Env:   append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod"),
+	}
+	pkgs, err := packages.Load(cfg, "./...")
+	if err != nil {
+		t.Fatalf("type-checking the result: %v", err)
+	}
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		for _, e := range p.Errors {
+			t.Errorf("result does not type-check: %s", e)
+		}
+	})
+}
+
+func diagStrings(ds []rewrite.Diagnostic) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.String())
+	}
+	return out
+}
+
+func lines(ss []string) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	return strings.Join(ss, "\n") + "\n"
+}
+
+func writeTestFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// updateGolden rewrites the want/ sections of a case from what the run
+// produced.
+func updateGolden(t *testing.T, file string, ar *txtar.Archive, got map[string]string) {
+	var kept []txtar.File
+	for _, f := range ar.Files {
+		if !strings.HasPrefix(f.Name, "want/") {
+			kept = append(kept, f)
+		}
+	}
+	var names []string
+	for name, g := range got {
+		if g != "" {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		kept = append(kept, txtar.File{Name: "want/" + name, Data: []byte(got[name])})
+	}
+	ar.Files = kept
+	if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(os.Stderr, "updated %s\n", file)
+}

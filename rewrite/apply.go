@@ -1,0 +1,323 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/types"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/dave/dst"
+	"github.com/dave/dst/decorator"
+	"github.com/dave/dst/decorator/resolver/gotypes"
+	"golang.org/x/tools/go/packages"
+)
+
+// A Change is the new contents of one file.
+type Change struct {
+	Path     string // absolute path of the file to write
+	Old, New []byte
+}
+
+// pkgResult is what processing one package produced.
+type pkgResult struct {
+	changes     []Change
+	diags       []Diagnostic
+	errs        []string
+	fixes       map[string]int // rule -> sites fixed in files that changed
+	typeChecked bool
+}
+
+// process runs the rules over one loaded package and returns the verified
+// changes, the reports and the errors.
+func (e *engine) process(pkg *packages.Package, pd *pkgDir, rules []*Rule, src *sources, mf *moduleFiles) (res *pkgResult) {
+	res = &pkgResult{}
+	if len(pkg.Errors) > 0 {
+		res.errs = packageErrors(pkg)
+		return res
+	}
+	if pkg.Types == nil || pkg.TypesInfo == nil {
+		return res
+	}
+	res.typeChecked = true
+	defer func() {
+		if r := recover(); r != nil {
+			res.changes = nil
+			res.fixes = nil
+			res.errs = append(res.errs, fmt.Sprintf("%s: internal error, package left unchanged: %v\n%s", pkg.PkgPath, r, debug.Stack()))
+		}
+	}()
+
+	modDirReal, err := filepath.EvalSymlinks(pd.module.Dir)
+	if err != nil {
+		modDirReal = pd.module.Dir
+	}
+	goFiles := map[string]bool{}
+	for _, f := range pkg.GoFiles {
+		goFiles[f] = true
+	}
+	dec := decorator.NewDecoratorWithImports(pkg.Fset, pkg.PkgPath, gotypes.New(pkg.TypesInfo.Uses))
+	var files []*File
+	realPath := map[*File]string{}
+	for i, af := range pkg.Syntax {
+		if i >= len(pkg.CompiledGoFiles) {
+			break
+		}
+		path := pkg.CompiledGoFiles[i]
+		test := strings.HasSuffix(path, "_test.go")
+		switch {
+		case !goFiles[path]: // produced by cgo: never decorated
+			continue
+		case importsC(af):
+			continue
+		case ast.IsGenerated(af):
+			continue
+		case test && !e.opts.Tests:
+			continue
+		case pd.only != nil && !pd.only[path]:
+			continue
+		}
+		real, err := filepath.EvalSymlinks(path)
+		if err != nil || !within(modDirReal, real) {
+			continue // reached through a link that leaves the module
+		}
+		df, err := dec.DecorateFile(af)
+		if err != nil {
+			res.errs = append(res.errs, fmt.Sprintf("%s: cannot decorate: %v", path, err))
+			continue
+		}
+		f := &File{Path: path, Ast: af, Dst: df, Test: test, dec: dec}
+		f.ignores = ignoreRanges(pkg.Fset, af, src.get(path))
+		files = append(files, f)
+		realPath[f] = real
+	}
+	if len(files) == 0 {
+		return res
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+
+	u := &unit{modFiles: mf}
+	if !e.opts.Tests {
+		u.relatedSrc = pd.tests
+	}
+	goVersion := pd.module.GoVersion
+	if pkg.Module != nil && pkg.Module.GoVersion != "" {
+		goVersion = pkg.Module.GoVersion
+	}
+	for _, r := range rules {
+		if !applies(r, pkg.Types) {
+			continue
+		}
+		pass := &Pass{
+			Rule:      r,
+			Fset:      pkg.Fset,
+			Pkg:       pkg.Types,
+			TypesInfo: pkg.TypesInfo,
+			GoVersion: goVersion,
+			Syntax:    pkg.Syntax,
+			Files:     files,
+			unit:      u,
+		}
+		r.Run(pass)
+	}
+	res.diags = u.diags
+
+	var changed []*File
+	for _, f := range files {
+		if f.changed {
+			changed = append(changed, f)
+		}
+	}
+	if len(changed) == 0 {
+		return res
+	}
+
+	imports := transitiveImports(pkg.Types)
+	e.mu.Lock()
+	for path, p := range e.extra {
+		if _, ok := imports[path]; !ok {
+			imports[path] = p
+		}
+	}
+	e.mu.Unlock()
+	newText := map[*File][]byte{}
+	for _, f := range changed {
+		out, err := e.render(pkg, f, src.get(f.Path), imports)
+		if err != nil {
+			res.errs = append(res.errs, fmt.Sprintf("%s: rewrite not applied: %v", e.rel(f.Path), err))
+			continue
+		}
+		if !bytes.Equal(out, src.get(f.Path)) {
+			newText[f] = out
+		}
+	}
+
+	if os.Getenv("HTTPFIX_DEBUG") != "" {
+		for f, b := range newText {
+			fmt.Fprintf(os.Stderr, "=== %s\n%s\n", f.Path, b)
+		}
+	}
+	verified, diags := e.verify(pkg, goVersion, newText, imports)
+	res.diags = append(res.diags, diags...)
+	res.fixes = map[string]int{}
+	for _, f := range changed {
+		out, ok := verified[f]
+		if !ok {
+			continue
+		}
+		res.changes = append(res.changes, Change{Path: realPath[f], Old: src.get(f.Path), New: out})
+	}
+	for f := range verified {
+		for rule, n := range u.fixes[f] {
+			res.fixes[rule] += n
+		}
+	}
+	return res
+}
+
+// render restores the rewritten file and merges it into the original
+// bytes, so that only the rewritten lines and the import block differ.
+func (e *engine) render(pkg *packages.Package, f *File, original []byte, imports map[string]*types.Package) ([]byte, error) {
+	rewritten, err := restore(pkg.PkgPath, f.Dst, imports)
+	if err != nil {
+		return nil, err
+	}
+	// The file as the printer renders it before any rule ran: the common
+	// ancestor of the original and the rewrite.
+	baseDec := decorator.NewDecoratorWithImports(pkg.Fset, pkg.PkgPath, gotypes.New(pkg.TypesInfo.Uses))
+	baseDst, err := baseDec.DecorateFile(f.Ast)
+	if err != nil {
+		return nil, err
+	}
+	base, err := restore(pkg.PkgPath, baseDst, imports)
+	if err != nil {
+		return nil, err
+	}
+	merged := merge(original, base, rewritten)
+
+	// The merge must not change the meaning of anything: formatted, it
+	// must be exactly the rewrite. Should the printer ever have moved a
+	// comment or a line the merge cannot place, fall back to the rewrite
+	// as printed (a larger diff, but a correct one).
+	want, err := format.Source(rewritten)
+	if err != nil {
+		return nil, fmt.Errorf("rewritten file does not parse: %v", err)
+	}
+	got, err := format.Source(merged)
+	if err != nil || !bytes.Equal(got, want) {
+		return rewritten, nil
+	}
+	return merged, nil
+}
+
+// restore prints a decorated file, managing its imports: imports a rule
+// added are inserted, imports no longer used are removed.
+func restore(pkgPath string, f *dst.File, imports map[string]*types.Package) ([]byte, error) {
+	r := decorator.NewRestorerWithImports(pkgPath, packageNames(imports))
+	var buf bytes.Buffer
+	if err := r.Fprint(&buf, f); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// packageNames resolves import paths to package names from the type
+// information already loaded, falling back to the last path element (which
+// is right for the standard library packages rules add).
+type packageNames map[string]*types.Package
+
+func (m packageNames) ResolvePackage(path string) (string, error) {
+	if p, ok := m[path]; ok {
+		return p.Name(), nil
+	}
+	return guessName(path), nil
+}
+
+func guessName(path string) string {
+	elems := strings.Split(path, "/")
+	name := elems[len(elems)-1]
+	if len(elems) > 1 && len(name) > 1 && name[0] == 'v' && strings.Trim(name[1:], "0123456789") == "" {
+		name = elems[len(elems)-2]
+	}
+	if i := strings.Index(name, ".v"); i > 0 {
+		name = name[:i]
+	}
+	return strings.NewReplacer("-", "", ".", "").Replace(name)
+}
+
+// transitiveImports maps the path of every package reachable from pkg's
+// imports to its type information.
+func transitiveImports(pkg *types.Package) map[string]*types.Package {
+	m := map[string]*types.Package{}
+	var visit func(p *types.Package)
+	visit = func(p *types.Package) {
+		for _, q := range p.Imports() {
+			if _, ok := m[q.Path()]; !ok {
+				m[q.Path()] = q
+				visit(q)
+			}
+		}
+	}
+	visit(pkg)
+	return m
+}
+
+// applies reports whether pkg imports, directly or through one of its
+// imports, a package the rule needs.
+func applies(r *Rule, pkg *types.Package) bool {
+	if len(r.Imports) == 0 {
+		return true
+	}
+	for _, imp := range pkg.Imports() {
+		if slices.Contains(r.Imports, imp.Path()) {
+			return true
+		}
+	}
+	for _, imp := range pkg.Imports() {
+		for _, imp2 := range imp.Imports() {
+			if slices.Contains(r.Imports, imp2.Path()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func importsC(f *ast.File) bool {
+	for _, is := range f.Imports {
+		if is.Path.Value == `"C"` {
+			return true
+		}
+	}
+	return false
+}
+
+// packageErrors returns the errors of a package that failed to load, one
+// line each, without duplicates.
+func packageErrors(pkg *packages.Package) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, err := range pkg.Errors {
+		msg := err.Msg
+		if err.Pos != "" && err.Pos != "-" {
+			msg = err.Pos + ": " + msg
+		} else {
+			msg = pkg.PkgPath + ": " + msg
+		}
+		msg = strings.TrimSpace(msg)
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i]
+		}
+		if !seen[msg] {
+			seen[msg] = true
+			out = append(out, msg)
+		}
+	}
+	return out
+}

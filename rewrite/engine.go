@@ -1,0 +1,458 @@
+package rewrite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go/types"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// Mode says what to do with the changes; modes combine (-l -w lists the
+// files it writes).
+type Mode int
+
+const (
+	// Diff prints the changes as a unified diff.
+	Diff Mode = 1 << iota
+	// Write writes the changes in place.
+	Write
+	// List prints the names of the files that change.
+	List
+	// Collect keeps the changes in the Result (for tests and programs
+	// using the engine as a library).
+	Collect
+)
+
+// Options configure a run.
+type Options struct {
+	// Dir is the directory the arguments and the printed paths are
+	// relative to. Empty means the current directory.
+	Dir string
+	// Args are package patterns, directories or .go files. None means ".".
+	Args []string
+	Mode Mode
+	// Tests also rewrites _test.go files. Test files are loaded either way.
+	Tests bool
+	// Tags are build tags, as for go build -tags.
+	Tags []string
+	// Rules are the rules to run, configured with their defaults. Their
+	// Imports and Reaches decide which packages are loaded at all.
+	Rules []*Rule
+	// Configure, if set, returns the rules to run on the packages of a
+	// module, for example configured by a file at the module's root.
+	Configure func(m *Module) ([]*Rule, error)
+
+	Stdout, Stderr io.Writer
+	// Progress shows packages done of total on Stderr (for a terminal).
+	Progress bool
+	// Verbose prints what was done to each package.
+	Verbose bool
+	// Summary prints a summary of the run on Stderr at the end.
+	Summary bool
+	// Parallel bounds the packages processed at once; 0 means GOMAXPROCS.
+	Parallel int
+	// BatchSize bounds the packages loaded at once; 0 means 256.
+	BatchSize int
+	// FS is the file system writes go to; nil means the OS.
+	FS FS
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Changes     []Change     // with Mode Collect
+	Diagnostics []Diagnostic // sorted, paths relative to Options.Dir
+	Errors      []string     // sorted
+	Stats       Stats
+	// ExitCode is 0 when there was nothing to change or report, 1 when
+	// changes are pending (Diff, List, Collect) or sites were reported, and
+	// 2 on any error.
+	ExitCode int
+}
+
+// Stats summarise a run.
+type Stats struct {
+	Modules     int
+	Scanned     int // package directories read
+	TypeChecked int // packages loaded with full type information
+	Changed     int // files changed
+	Fixed       map[string]int
+	Reported    int
+	NotCovered  []string // files the build context excludes that a rule might concern
+	Duration    time.Duration
+}
+
+type engine struct {
+	ctx     context.Context
+	opts    Options
+	fs      FS
+	res     Result
+	mu      sync.Mutex
+	exports exportFiles
+	extra   map[string]*types.Package // packages completed for verification, by path
+}
+
+// Run runs the rules over the packages named by opts.Args.
+func Run(ctx context.Context, opts Options) *Result {
+	start := time.Now()
+	if opts.Dir == "" {
+		opts.Dir, _ = os.Getwd()
+	}
+	opts.Dir, _ = filepath.Abs(opts.Dir)
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = runtime.GOMAXPROCS(0)
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 256
+	}
+	if len(opts.Args) == 0 {
+		opts.Args = []string{"."}
+	}
+	e := &engine{ctx: ctx, opts: opts, fs: opts.FS}
+	if e.fs == nil {
+		e.fs = OSFS{}
+	}
+	e.res.Stats.Fixed = map[string]int{}
+	e.run()
+	e.res.Stats.Duration = time.Since(start)
+	e.finish()
+	return &e.res
+}
+
+func (e *engine) errorf(format string, args ...any) {
+	e.mu.Lock()
+	e.res.Errors = append(e.res.Errors, fmt.Sprintf(format, args...))
+	e.mu.Unlock()
+}
+
+// rel returns path relative to the working directory, with slashes.
+func (e *engine) rel(path string) string {
+	if r, err := filepath.Rel(e.opts.Dir, path); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return filepath.ToSlash(path)
+}
+
+// relMsg makes an absolute path at the start of a message relative.
+func (e *engine) relMsg(msg string) string {
+	if !filepath.IsAbs(msg) {
+		return msg
+	}
+	end := strings.IndexByte(msg, ':')
+	if end < 0 {
+		return e.rel(msg)
+	}
+	return e.rel(msg[:end]) + msg[end:]
+}
+
+func (e *engine) run() {
+	s := newScanner(e.opts.Tags, e.opts.Parallel)
+	for _, r := range e.opts.Rules {
+		s.needs = append(s.needs, r.Imports...)
+		if r.Reaches != "" {
+			s.reaches = append(s.reaches, r.Reaches)
+		}
+	}
+	dirs := e.resolveArgs(s)
+	for _, msg := range s.errs {
+		e.errorf("%s", e.relMsg(msg))
+	}
+	e.res.Stats.Scanned = len(dirs)
+	for _, pd := range dirs {
+		for _, f := range pd.notCovered {
+			e.res.Stats.NotCovered = append(e.res.Stats.NotCovered, e.rel(f))
+		}
+	}
+
+	selected := s.selectDirs(dirs)
+	byModule := map[*Module][]*pkgDir{}
+	var modules []*Module
+	seenMod := map[*Module]bool{}
+	for _, pd := range dirs {
+		if pd.module != nil && !seenMod[pd.module] {
+			seenMod[pd.module] = true
+			e.res.Stats.Modules++
+		}
+	}
+	for _, pd := range selected {
+		if _, ok := byModule[pd.module]; !ok {
+			modules = append(modules, pd.module)
+		}
+		byModule[pd.module] = append(byModule[pd.module], pd)
+	}
+	sort.Slice(modules, func(i, j int) bool { return modules[i].Dir < modules[j].Dir })
+
+	total := len(selected)
+	done := 0
+	progress := newProgress(e.opts.Progress, e.opts.Stderr)
+	defer progress.clear()
+	for _, m := range modules {
+		pds := byModule[m]
+		if msg := tooNew(m, runtime.Version()); msg != "" {
+			e.errorf("%s", msg)
+			done += len(pds)
+			continue
+		}
+		rules := e.opts.Rules
+		if e.opts.Configure != nil {
+			var err error
+			rules, err = e.opts.Configure(m)
+			if err != nil {
+				e.errorf("%s", e.relMsg(err.Error()))
+				done += len(pds)
+				continue
+			}
+		}
+		mf := newModuleFiles(m.Dir)
+		for i := 0; i < len(pds); i += e.opts.BatchSize {
+			if e.ctx.Err() != nil {
+				e.errorf("interrupted; files not yet written are unchanged")
+				return
+			}
+			batch := pds[i:min(i+e.opts.BatchSize, len(pds))]
+			if !e.runBatch(m, batch, rules, mf, func() { done++; progress.show(done, total) }) {
+				break
+			}
+		}
+	}
+}
+
+// runBatch loads and processes one batch of packages of module m, then
+// emits their changes in order. It returns false if the module cannot be
+// loaded at all.
+func (e *engine) runBatch(m *Module, batch []*pkgDir, rules []*Rule, mf *moduleFiles, tick func()) bool {
+	pkgs, src, err := e.loadBatch(m, batch)
+	if err != nil {
+		if e.ctx.Err() == nil {
+			e.errorf("%s", firstLine(err.Error()))
+		}
+		return false
+	}
+	byPath := map[string]*pkgDir{}
+	byDir := map[string]*pkgDir{}
+	for _, pd := range batch {
+		byPath[pd.importPath] = pd
+		byDir[pd.dir] = pd
+	}
+	var adds []string
+	for _, r := range rules {
+		adds = append(adds, r.Adds...)
+	}
+	e.complete(m, pkgs, adds)
+
+	var work []*packages.Package
+	var owners []*pkgDir
+	for _, p := range variants(pkgs) {
+		pd := byPath[strings.TrimSuffix(p.PkgPath, "_test")]
+		if pd == nil && len(p.GoFiles) > 0 {
+			pd = byDir[filepath.Dir(p.GoFiles[0])]
+		}
+		if pd == nil {
+			if len(p.Errors) > 0 {
+				for _, msg := range packageErrors(p) {
+					e.errorf("%s", e.relMsg(msg))
+				}
+			}
+			continue
+		}
+		work = append(work, p)
+		owners = append(owners, pd)
+	}
+
+	results := make([]*pkgResult, len(work))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < e.opts.Parallel; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = e.process(work[i], owners[i], rules, src, mf)
+				e.mu.Lock()
+				tick()
+				e.mu.Unlock()
+			}
+		}()
+	}
+	for i := range work {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	// Emit in package order, whatever order the workers finished in.
+	seenErr := map[string]bool{}
+	for i, r := range results {
+		for _, msg := range r.errs {
+			msg = e.relMsg(msg)
+			if !seenErr[msg] {
+				seenErr[msg] = true
+				e.errorf("%s", msg)
+			}
+		}
+		for _, d := range r.diags {
+			d.Pos.Filename = e.rel(d.Pos.Filename)
+			e.res.Diagnostics = append(e.res.Diagnostics, d)
+		}
+		if r.typeChecked {
+			e.res.Stats.TypeChecked++
+		}
+		for rule, n := range r.fixes {
+			e.res.Stats.Fixed[rule] += n
+		}
+		written := 0
+		for _, c := range r.changes {
+			if e.emit(c) {
+				written++
+			}
+		}
+		if e.opts.Verbose {
+			e.verbose(work[i], r, written)
+		}
+	}
+	return true
+}
+
+// emit outputs one change as the mode asks and reports whether it was
+// emitted.
+func (e *engine) emit(c Change) bool {
+	name := e.rel(c.Path)
+	mode := e.opts.Mode
+	if mode&Write != 0 {
+		if e.ctx.Err() != nil {
+			return false
+		}
+		if err := writeFile(e.fs, c.Path, c.Old, c.New); err != nil {
+			e.errorf("%s: %v", name, err)
+			return false
+		}
+	}
+	if mode&List != 0 {
+		fmt.Fprintln(e.opts.Stdout, name)
+	}
+	if mode&Diff != 0 {
+		if err := unifiedDiff(e.opts.Stdout, name, c.Old, c.New); err != nil {
+			e.errorf("%s: %v", name, err)
+			return false
+		}
+	}
+	if mode&Collect != 0 {
+		e.res.Changes = append(e.res.Changes, c)
+	}
+	e.res.Stats.Changed++
+	return true
+}
+
+func (e *engine) verbose(p *packages.Package, r *pkgResult, written int) {
+	var fixed []string
+	for rule, n := range r.fixes {
+		fixed = append(fixed, fmt.Sprintf("%s %d", rule, n))
+	}
+	sort.Strings(fixed)
+	detail := fmt.Sprintf("%d files changed", written)
+	if len(fixed) > 0 {
+		detail += " (" + strings.Join(fixed, ", ") + ")"
+	}
+	detail += fmt.Sprintf(", %d reported", len(r.diags))
+	if len(r.errs) > 0 {
+		detail += fmt.Sprintf(", %d errors", len(r.errs))
+	}
+	fmt.Fprintf(e.opts.Stderr, "httpfix: %s: %s\n", p.ID, detail)
+}
+
+// finish sorts what the run found, prints it and sets the exit code.
+func (e *engine) finish() {
+	sortDiagnostics(e.res.Diagnostics)
+	sort.Strings(e.res.Errors)
+	sort.Strings(e.res.Stats.NotCovered)
+	e.res.Stats.Reported = len(e.res.Diagnostics)
+	for _, d := range e.res.Diagnostics {
+		fmt.Fprintln(e.opts.Stderr, d)
+	}
+	for _, msg := range e.res.Errors {
+		fmt.Fprintln(e.opts.Stderr, msg)
+	}
+	if e.opts.Summary {
+		e.printSummary()
+	}
+	switch {
+	case len(e.res.Errors) > 0:
+		e.res.ExitCode = 2
+	case len(e.res.Diagnostics) > 0:
+		e.res.ExitCode = 1
+	case e.res.Stats.Changed > 0 && e.opts.Mode&Write == 0:
+		e.res.ExitCode = 1
+	}
+}
+
+func (e *engine) printSummary() {
+	st := &e.res.Stats
+	w := e.opts.Stderr
+	var fixed []string
+	total := 0
+	for rule, n := range st.Fixed {
+		fixed = append(fixed, fmt.Sprintf("%s %d", rule, n))
+		total += n
+	}
+	sort.Strings(fixed)
+	verb := "to change"
+	if e.opts.Mode&Write != 0 {
+		verb = "changed"
+	}
+	fmt.Fprintf(w, "httpfix: %d modules, %d packages scanned, %d type-checked; %d files %s, %d sites fixed",
+		st.Modules, st.Scanned, st.TypeChecked, st.Changed, verb, total)
+	if len(fixed) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(fixed, ", "))
+	}
+	fmt.Fprintf(w, ", %d reported, %d errors; %d files not covered; %.1fs\n",
+		st.Reported, len(e.res.Errors), len(st.NotCovered), st.Duration.Seconds())
+	const maxListed = 10
+	for i, f := range st.NotCovered {
+		if i == maxListed && !e.opts.Verbose {
+			fmt.Fprintf(w, "httpfix: ... and %d more files not covered (-v lists them)\n", len(st.NotCovered)-maxListed)
+			break
+		}
+		fmt.Fprintf(w, "httpfix: not covered by this build context (GOOS=%s GOARCH=%s, -tags): %s\n", goos(), goarch(), f)
+	}
+}
+
+func goos() string {
+	if v := os.Getenv("GOOS"); v != "" {
+		return v
+	}
+	return runtime.GOOS
+}
+
+func goarch() string {
+	if v := os.Getenv("GOARCH"); v != "" {
+		return v
+	}
+	return runtime.GOARCH
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// errNoPackages is returned for a pattern that matches nothing.
+var errNoPackages = errors.New("matched no packages")

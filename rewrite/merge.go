@@ -1,0 +1,193 @@
+package rewrite
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+)
+
+// merge returns the original text with the rewrite applied, keeping every
+// byte outside the rewritten lines as it was.
+//
+// The printer that renders a rewritten syntax tree normalises the whole
+// file (gofmt layout, "\n" line endings). To keep the diff to the lines a
+// rule changed, merge takes the file as printed before the rules ran
+// (base) as the common ancestor of the original and the rewrite: the
+// original differs from base only in layout, the rewrite differs from base
+// only in what the rules changed. Each hunk of the base-to-rewrite diff is
+// applied to the original at the lines base shares with it. A hunk whose
+// own lines are laid out differently in the original (a rewritten
+// statement that was not gofmt-clean) replaces the original's version of
+// them; nothing else of the original changes.
+//
+// A file with CRLF line endings is merged without them and gets them back
+// on the lines the rewrite contributes.
+func merge(original, base, rewritten []byte) []byte {
+	crlf := bytes.Count(original, []byte("\r\n")) > bytes.Count(original, []byte("\n"))/2
+	orig := splitLines(string(original))
+	origNoCR := make([]string, len(orig))
+	for i, l := range orig {
+		origNoCR[i] = strings.Replace(l, "\r\n", "\n", 1)
+	}
+	b := splitLines(string(base))
+	m := splitLines(string(rewritten))
+	matchO := matches(b, origNoCR)
+
+	hs := hunks(b, m)
+	for i := range hs {
+		hs[i].place(matchO, len(orig))
+	}
+	// Widening can make neighbouring hunks overlap in the original: join
+	// them (in base and rewrite coordinates, which stay aligned between
+	// hunks) and place the result again.
+	for i := 1; i < len(hs); {
+		prev, h := &hs[i-1], hs[i]
+		if h.oS < prev.oE {
+			prev.bE, prev.mE = h.bE, h.mE
+			prev.place(matchO, len(orig))
+			hs = append(hs[:i], hs[i+1:]...)
+			continue
+		}
+		i++
+	}
+
+	var out strings.Builder
+	next := 0 // next original line to copy
+	for _, h := range hs {
+		for _, l := range orig[next:h.oS] {
+			out.WriteString(l)
+		}
+		for _, l := range m[h.mS:h.mE] {
+			if crlf && strings.HasSuffix(l, "\n") {
+				l = strings.TrimSuffix(l, "\n") + "\r\n"
+			}
+			out.WriteString(l)
+		}
+		next = h.oE
+	}
+	for _, l := range orig[next:] {
+		out.WriteString(l)
+	}
+	return []byte(out.String())
+}
+
+// A hunk replaces base lines [bS,bE) by rewrite lines [mS,mE); placed, it
+// replaces original lines [oS,oE).
+type hunk struct {
+	bS, bE, mS, mE int
+	oS, oE         int
+}
+
+// hunks returns the hunks of the line diff from b to m.
+func hunks(b, m []string) []hunk {
+	var hs []hunk
+	ib, im := 0, 0
+	var cur *hunk
+	for _, e := range lineDiff(b, m) {
+		switch e.op {
+		case diffmatchpatch.DiffEqual:
+			cur = nil
+			ib += e.n
+			im += e.n
+			continue
+		case diffmatchpatch.DiffDelete:
+			if cur == nil {
+				hs = append(hs, hunk{bS: ib, bE: ib, mS: im, mE: im})
+				cur = &hs[len(hs)-1]
+			}
+			ib += e.n
+			cur.bE = ib
+		case diffmatchpatch.DiffInsert:
+			if cur == nil {
+				hs = append(hs, hunk{bS: ib, bE: ib, mS: im, mE: im})
+				cur = &hs[len(hs)-1]
+			}
+			im += e.n
+			cur.mE = im
+		}
+	}
+	return hs
+}
+
+// place finds the original lines h replaces, widening h over base lines
+// the original lays out differently when its edges fall on them.
+func (h *hunk) place(matchO []int, nO int) {
+	nB := len(matchO)
+	matched := func(i int) bool { return i >= 0 && i < nB && matchO[i] >= 0 }
+	if h.bS == h.bE {
+		// An insertion: after the base line before it, or before the
+		// base line after it, whichever the original has.
+		switch {
+		case h.bS == 0:
+			h.oS, h.oE = 0, 0
+			if nB > 0 && matched(0) {
+				h.oS, h.oE = matchO[0], matchO[0]
+			}
+			return
+		case matched(h.bS - 1):
+			h.oS = matchO[h.bS-1] + 1
+			h.oE = h.oS
+			return
+		case h.bS == nB:
+			h.oS, h.oE = nO, nO
+			return
+		case matched(h.bS):
+			h.oS, h.oE = matchO[h.bS], matchO[h.bS]
+			return
+		}
+		// Neither neighbour is in the original as printed: replace the
+		// original's version of the lines before it.
+		h.bS--
+		h.mS--
+	}
+	for h.bS > 0 && !matched(h.bS) && !matched(h.bS-1) {
+		h.bS--
+		h.mS--
+	}
+	for h.bE < nB && !matched(h.bE-1) && !matched(h.bE) {
+		h.bE++
+		h.mE++
+	}
+	switch {
+	case matched(h.bS):
+		h.oS = matchO[h.bS]
+	case h.bS == 0:
+		h.oS = 0
+	default:
+		h.oS = matchO[h.bS-1] + 1
+	}
+	switch {
+	case matched(h.bE - 1):
+		h.oE = matchO[h.bE-1] + 1
+	case h.bE == nB:
+		h.oE = nO
+	default:
+		h.oE = matchO[h.bE]
+	}
+}
+
+// matches maps each line of a to the index of the line of b it is equal
+// to in a line diff of the two, or -1.
+func matches(a, b []string) []int {
+	match := make([]int, len(a))
+	ia, ib := 0, 0
+	for _, e := range lineDiff(a, b) {
+		switch e.op {
+		case diffmatchpatch.DiffEqual:
+			for k := 0; k < e.n; k++ {
+				match[ia] = ib
+				ia++
+				ib++
+			}
+		case diffmatchpatch.DiffDelete:
+			for k := 0; k < e.n; k++ {
+				match[ia] = -1
+				ia++
+			}
+		case diffmatchpatch.DiffInsert:
+			ib += e.n
+		}
+	}
+	return match
+}
