@@ -1,0 +1,831 @@
+package rules
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/ast/edge"
+	"golang.org/x/tools/go/ast/inspector"
+)
+
+// ownership is what the uses of a response variable say about its body.
+type ownership struct {
+	escapes    bool   // returned, stored, sent, used by a goroutine: not ours
+	stream     bool   // consumed incrementally, or an upgrade: never drain
+	reassigned bool   // the variable is assigned again after the call
+	problem    string // why the function's use of the body cannot be followed
+
+	closes    map[*ast.CallExpr]bool // v.Body.Close() calls
+	eof       map[*ast.CallExpr]bool // calls that read the body to EOF or drain it
+	alsoClose map[*ast.CallExpr]bool // of those, the ones that also close it (module helpers)
+	handlers  map[*ast.CallExpr]bool // calls of other functions handed the response or its body
+}
+
+// tracked is a value the analysis follows: the response, its body, or
+// something built on them (a decoder, a scanner, a wrapper struct).
+type trackKind int
+
+const (
+	trackResp trackKind = iota
+	trackBody
+	trackDerived
+)
+
+// ownership follows every use of the response variable (and of the
+// variables it is copied into) through the function, including function
+// literals in it.
+func (dc *drainClose) ownership(acq *acquisition) *ownership {
+	own := &ownership{
+		closes:    map[*ast.CallExpr]bool{},
+		eof:       map[*ast.CallExpr]bool{},
+		alsoClose: map[*ast.CallExpr]bool{},
+		handlers:  map[*ast.CallExpr]bool{},
+	}
+	info := dc.pass.TypesInfo
+	vars := map[*types.Var]trackKind{acq.resp: trackResp}
+	done := map[*types.Var]bool{}
+	for len(vars) > len(done) {
+		for v, kind := range vars {
+			if done[v] {
+				continue
+			}
+			done[v] = true
+			for id := range acq.fn.Preorder((*ast.Ident)(nil)) {
+				if info.Uses[id.Node().(*ast.Ident)] != v {
+					continue
+				}
+				dc.use(acq, own, vars, id, kind)
+			}
+		}
+	}
+	if !own.stream {
+		own.stream = dc.upgrades(acq)
+	}
+	return own
+}
+
+// use classifies one use of a tracked variable.
+func (dc *drainClose) use(acq *acquisition, own *ownership, vars map[*types.Var]trackKind, id inspector.Cursor, kind trackKind) {
+	// A use inside a function literal counts where the literal runs: now
+	// (called on the spot), at return (deferred), or who knows when.
+	for p := id.Parent(); p.Valid() && p != acq.fn; p = p.Parent() {
+		lit, ok := p.Node().(*ast.FuncLit)
+		if !ok {
+			continue
+		}
+		call, ok := p.Parent().Node().(*ast.CallExpr)
+		if !ok || call.Fun != lit {
+			own.escapes = true // captured by a closure that may outlive the call
+			return
+		}
+		if _, ok := p.Parent().Parent().Node().(*ast.GoStmt); ok {
+			own.escapes = true // used by a goroutine
+			return
+		}
+	}
+	// Assignments to the variable itself.
+	if assignedTo(id) {
+		if kind == trackResp && id.Node().Pos() > acq.stmt.Node().End() {
+			own.reassigned = true
+		}
+		return
+	}
+	dc.value(acq, own, vars, id, kind)
+}
+
+// assignedTo reports whether the identifier at id is the target of an
+// assignment (x = ..., x, err = ...).
+func assignedTo(id inspector.Cursor) bool {
+	as, ok := id.Parent().Node().(*ast.AssignStmt)
+	if !ok {
+		return false
+	}
+	for _, l := range as.Lhs {
+		if l == id.Node() {
+			return true
+		}
+	}
+	return false
+}
+
+// value classifies what happens to a tracked value at c.
+func (dc *drainClose) value(acq *acquisition, own *ownership, vars map[*types.Var]trackKind, c inspector.Cursor, kind trackKind) {
+	info := dc.pass.TypesInfo
+	p := c.Parent()
+	for {
+		if _, ok := p.Node().(*ast.ParenExpr); !ok {
+			break
+		}
+		c, p = p, p.Parent()
+	}
+	switch pn := p.Node().(type) {
+	case *ast.SelectorExpr:
+		if pn.X != c.Node() {
+			return
+		}
+		switch kind {
+		case trackResp:
+			if pn.Sel.Name == "Body" {
+				dc.value(acq, own, vars, p, trackBody)
+				return
+			}
+			if call, ok := p.Parent().Node().(*ast.CallExpr); ok && call.Fun == pn && pn.Sel.Name == "Write" {
+				own.eof[call] = true // Response.Write copies the body out
+			}
+		case trackBody:
+			call, ok := p.Parent().Node().(*ast.CallExpr)
+			if !ok || call.Fun != pn {
+				return
+			}
+			switch pn.Sel.Name {
+			case "Close":
+				own.closes[call] = true
+			case "Read":
+				if insideLoop(p.Parent(), acq.fn) {
+					own.stream = true
+				}
+			}
+		case trackDerived:
+			if call, ok := p.Parent().Node().(*ast.CallExpr); ok && call.Fun == pn && insideLoop(p.Parent(), acq.fn) {
+				own.stream = true // Scan, Decode, ReadString... in a loop
+			}
+		}
+	case *ast.CallExpr:
+		argIdx := -1
+		for i, a := range pn.Args {
+			if a == c.Node() {
+				argIdx = i
+			}
+		}
+		if argIdx < 0 {
+			return
+		}
+		if _, ok := p.Parent().Node().(*ast.GoStmt); ok {
+			own.escapes = true
+			return
+		}
+		if _, ok := pn.Fun.(*ast.FuncLit); ok {
+			// func(r *http.Response) {...}(resp): the literal's
+			// parameter is the body's owner from here.
+			own.handlers[pn] = true
+			return
+		}
+		fn := calleeFunc(info, pn)
+		if kind != trackDerived && readsToEOF(fn, argIdx, pn, info) {
+			own.eof[pn] = true
+			return
+		}
+		if kind != trackDerived && fn != nil && dc.drainHelper(fn, argIdx) {
+			own.eof[pn] = true
+			own.alsoClose[pn] = true
+			own.handlers[pn] = true
+			return
+		}
+		if kind != trackDerived {
+			own.handlers[pn] = true
+		}
+		if _, ok := p.Parent().Node().(*ast.DeferStmt); ok {
+			return
+		}
+		if mayHold(info.TypeOf(pn)) {
+			dc.value(acq, own, vars, p, trackDerived)
+		}
+	case *ast.AssignStmt:
+		for i, r := range pn.Rhs {
+			if r != c.Node() {
+				continue
+			}
+			if len(pn.Lhs) != len(pn.Rhs) {
+				return
+			}
+			dc.store(own, vars, pn.Lhs[i], kind)
+			return
+		}
+		for _, l := range pn.Lhs {
+			if l == c.Node() && kind == trackBody {
+				own.problem = "the response's Body is replaced in this function, so the original body may never be closed: drain and close it by hand"
+			}
+		}
+	case *ast.ValueSpec:
+		for i, val := range pn.Values {
+			if val == c.Node() && len(pn.Names) == len(pn.Values) {
+				dc.store(own, vars, pn.Names[i], kind)
+			}
+		}
+	case *ast.ReturnStmt, *ast.SendStmt:
+		own.escapes = true
+	case *ast.KeyValueExpr:
+		if pn.Value == c.Node() {
+			dc.value(acq, own, vars, p, kind)
+		}
+	case *ast.CompositeLit:
+		dc.value(acq, own, vars, p, trackDerived)
+	case *ast.UnaryExpr:
+		if pn.Op == token.AND {
+			dc.value(acq, own, vars, p, trackDerived)
+		}
+	case *ast.TypeAssertExpr:
+		if kind == trackBody {
+			own.stream = true // the read-write body of a 101 Switching Protocols
+		}
+	case *ast.IndexExpr, *ast.IndexListExpr, *ast.SliceExpr, *ast.StarExpr:
+		// read through
+	}
+}
+
+// store follows a tracked value assigned to lhs.
+func (dc *drainClose) store(own *ownership, vars map[*types.Var]trackKind, lhs ast.Expr, kind trackKind) {
+	if id, ok := ast.Unparen(lhs).(*ast.Ident); ok && id.Name == "_" {
+		return
+	}
+	if v := localVar(dc.pass.TypesInfo, lhs); v != nil {
+		if _, ok := vars[v]; !ok {
+			vars[v] = kind
+		}
+		return
+	}
+	own.escapes = true // a field, a global, a map or slice element, *p
+}
+
+// mayHold reports whether a value of type t can hold on to another value
+// (and so to a body it was built from).
+func mayHold(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	if tuple, ok := t.(*types.Tuple); ok {
+		for i := 0; i < tuple.Len(); i++ {
+			if mayHold(tuple.At(i).Type()) {
+				return true
+			}
+		}
+		return false
+	}
+	if types.Identical(t, types.Universe.Lookup("error").Type()) {
+		return false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return false
+	case *types.Slice:
+		if b, ok := u.Elem().Underlying().(*types.Basic); ok && b.Info()&types.IsNumeric != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// readsToEOF reports whether the call reads its argument argIdx to EOF:
+// io.ReadAll, io.Copy and io.CopyBuffer (from it), ReadFrom, and the
+// bounded drain io.CopyN into io.Discard.
+func readsToEOF(fn *types.Func, argIdx int, call *ast.CallExpr, info *types.Info) bool {
+	switch {
+	case fn == nil:
+		return false
+	case isFunc(fn, "io", "ReadAll"), isFunc(fn, "io/ioutil", "ReadAll"):
+		return argIdx == 0
+	case isFunc(fn, "io", "Copy"), isFunc(fn, "io", "CopyBuffer"):
+		return argIdx == 1
+	case isFunc(fn, "io", "CopyN"):
+		return argIdx == 1 && isDiscard(objOf(info, call.Args[0]))
+	case fn.Name() == "ReadFrom" && fn.Signature().Recv() != nil:
+		return argIdx == 0
+	}
+	return false
+}
+
+func isDiscard(obj types.Object) bool {
+	return isPkgObj(obj, "io", "Discard") || isPkgObj(obj, "io/ioutil", "Discard")
+}
+
+// upgrades reports whether the request behind the response asks for a
+// protocol upgrade or an event stream, or the function expects a
+// 101 Switching Protocols: the body is then a stream, not a document.
+func (dc *drainClose) upgrades(acq *acquisition) bool {
+	info := dc.pass.TypesInfo
+	found := false
+	for c := range acq.fn.Preorder((*ast.BasicLit)(nil), (*ast.Ident)(nil), (*ast.SelectorExpr)(nil)) {
+		switch n := c.Node().(type) {
+		case *ast.BasicLit:
+			if n.Kind != token.STRING {
+				continue
+			}
+			s, err := strconv.Unquote(n.Value)
+			if err != nil {
+				continue
+			}
+			switch strings.ToLower(s) {
+			case "upgrade", "websocket", "text/event-stream", "h2c":
+				found = true
+			}
+		case *ast.Ident:
+			if isPkgObj(info.Uses[n], netHTTP, "StatusSwitchingProtocols") {
+				found = true
+			}
+		}
+	}
+	return found
+}
+
+// drainHelper reports whether fn, a function of the module, reads its
+// argument argIdx (a response or a body) to EOF and closes it, as
+// ensureReaderClosed(resp) or DrainBody(resp.Body) do.
+func (dc *drainClose) drainHelper(fn *types.Func, argIdx int) bool {
+	if v, ok := dc.helpers[fn]; ok {
+		return v
+	}
+	dc.helpers[fn] = false // break recursion
+	decl, imports := dc.funcDecl(fn)
+	ok := decl != nil && decl.Body != nil && helperDrains(decl, argIdx, imports, 0)
+	dc.helpers[fn] = ok
+	return ok
+}
+
+// funcDecl finds the declaration of fn in the package or elsewhere in the
+// module, with the import names of its file (name -> path).
+func (dc *drainClose) funcDecl(fn *types.Func) (*ast.FuncDecl, map[string]string) {
+	fn = fn.Origin()
+	if fn.Pkg() == dc.pass.Pkg {
+		for _, f := range dc.pass.Syntax {
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && dc.pass.TypesInfo.Defs[fd.Name] == fn {
+					return fd, importNames(f)
+				}
+			}
+		}
+		return nil, nil
+	}
+	pos := dc.pass.Fset.Position(fn.Pos())
+	if !pos.IsValid() || pos.Filename == "" {
+		return nil, nil
+	}
+	f, fset := dc.pass.ModuleFile(pos.Filename)
+	if f == nil {
+		return nil, nil
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == fn.Name() && fset.Position(fd.Name.Pos()).Line == pos.Line {
+			return fd, importNames(f)
+		}
+	}
+	return nil, nil
+}
+
+// importNames maps the names a file gives its imports to their paths.
+func importNames(f *ast.File) map[string]string {
+	m := map[string]string{}
+	for _, is := range f.Imports {
+		path, err := strconv.Unquote(is.Path.Value)
+		if err != nil {
+			continue
+		}
+		name := path[strings.LastIndex(path, "/")+1:]
+		if is.Name != nil {
+			name = is.Name.Name
+		}
+		m[name] = path
+	}
+	return m
+}
+
+// helperDrains reads a helper's body syntactically: does it read its
+// parameter argIdx (or the parameter's Body) to EOF and close it?
+func helperDrains(fd *ast.FuncDecl, argIdx int, imports map[string]string, depth int) bool {
+	var params []string
+	for _, field := range fd.Type.Params.List {
+		if len(field.Names) == 0 {
+			params = append(params, "_")
+		}
+		for _, n := range field.Names {
+			params = append(params, n.Name)
+		}
+	}
+	if argIdx >= len(params) || params[argIdx] == "_" {
+		return false
+	}
+	p := params[argIdx]
+	isParam := func(e ast.Expr) bool {
+		e = ast.Unparen(e)
+		if id, ok := e.(*ast.Ident); ok {
+			return id.Name == p
+		}
+		if sel, ok := e.(*ast.SelectorExpr); ok && sel.Sel.Name == "Body" {
+			if id, ok := sel.X.(*ast.Ident); ok {
+				return id.Name == p
+			}
+		}
+		return false
+	}
+	pkgFunc := func(call *ast.CallExpr) (string, string) {
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return "", ""
+		}
+		id, ok := sel.X.(*ast.Ident)
+		if !ok {
+			return "", ""
+		}
+		return imports[id.Name], sel.Sel.Name
+	}
+	reads, closes := false, false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		path, name := pkgFunc(call)
+		switch {
+		case (path == "io" || path == "io/ioutil") && name == "ReadAll" && len(call.Args) == 1 && isParam(call.Args[0]):
+			reads = true
+		case path == "io" && (name == "Copy" || name == "CopyN" || name == "CopyBuffer") && len(call.Args) >= 2 && isParam(call.Args[1]):
+			reads = true
+		}
+		if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Close" && isParam(sel.X) {
+			closes = true
+		}
+		return true
+	})
+	return reads && closes
+}
+
+// A pathState is what is known on one path through the function after
+// the response was obtained.
+type pathState struct {
+	closed   bool // closed explicitly
+	eof      bool // read to EOF or drained explicitly
+	deferred bool // a deferred Close (or handler) is registered
+	drained  bool // a deferred drain (or handler) is registered
+}
+
+func meet(a, b pathState) pathState {
+	return pathState{a.closed && b.closed, a.eof && b.eof, a.deferred && b.deferred, a.drained && b.drained}
+}
+
+type exitInfo struct {
+	st   pathState
+	what string
+}
+
+type closeInfo struct {
+	stmt      inspector.Cursor // the statement, in a list, holding the Close
+	needDrain bool             // some path reaches it without reading the body to EOF
+	deferred  bool
+}
+
+type deferInfo struct {
+	stmt      inspector.Cursor
+	topLevel  bool // in the statement list of the call (not in a branch)
+	closure   bool // defer func() { ... v.Body.Close() ... }()
+	closeStmt inspector.Cursor
+	drains    bool // the deferred code drains before closing
+	handler   bool // a deferred call handed the response or its body
+}
+
+func (d deferInfo) atAnchor(anchor inspector.Cursor) bool { return isNextStmt(d.stmt, anchor) }
+
+// walker follows every path from the error check to the points where the
+// function loses the body: returns, the end of the block that declares it,
+// a new assignment to the variable, the end of a loop iteration.
+type walker struct {
+	dc      *drainClose
+	acq     *acquisition
+	own     *ownership
+	exits   []exitInfo
+	closes  []closeInfo
+	defers  []deferInfo
+	problem string
+}
+
+// walkCtx says where a statement is: depth 0 is the list holding the
+// call; breaks and continues inside a construct of the walk are local.
+type walkCtx struct {
+	depth  int
+	loops  int
+	breaks *[]pathState // states at the breaks of the innermost breakable construct
+}
+
+func (w *walker) region(after []ast.Stmt, anchor inspector.Cursor) {
+	var st pathState
+	c, ok := anchor.NextSibling()
+	for ; ok; c, ok = c.NextSibling() {
+		var falls bool
+		st, falls = w.stmt(c, st, walkCtx{})
+		if !falls || w.problem != "" {
+			return
+		}
+	}
+	w.exits = append(w.exits, exitInfo{st, "the end of the block"})
+}
+
+func (w *walker) list(block inspector.Cursor, st pathState, ctx walkCtx) (pathState, bool) {
+	for c := range block.Children() {
+		if _, ok := c.Node().(ast.Stmt); !ok {
+			continue
+		}
+		var falls bool
+		st, falls = w.stmt(c, st, ctx)
+		if !falls || w.problem != "" {
+			return st, false
+		}
+	}
+	return st, true
+}
+
+func (w *walker) stmt(c inspector.Cursor, st pathState, ctx walkCtx) (pathState, bool) {
+	switch n := c.Node().(type) {
+	case *ast.ReturnStmt:
+		st = w.events(c, c, st)
+		w.exits = append(w.exits, exitInfo{st, "a return"})
+		return st, false
+	case *ast.BranchStmt:
+		if n.Label != nil && n.Tok != token.GOTO {
+			w.problem = "labeled " + n.Tok.String() + " after the call; drain and close the body by hand"
+			return st, false
+		}
+		switch n.Tok {
+		case token.BREAK:
+			if ctx.breaks != nil {
+				*ctx.breaks = append(*ctx.breaks, st)
+				return st, false
+			}
+			w.exits = append(w.exits, exitInfo{st, "a break"})
+			return st, false
+		case token.CONTINUE:
+			if ctx.loops > 0 {
+				return st, false
+			}
+			w.exits = append(w.exits, exitInfo{st, "a continue"})
+			return st, false
+		default:
+			w.problem = n.Tok.String() + " after the call; drain and close the body by hand"
+			return st, false
+		}
+	case *ast.BlockStmt:
+		return w.list(c, st, deeper(ctx))
+	case *ast.LabeledStmt:
+		return w.stmt(c.ChildAt(edge.LabeledStmt_Stmt, -1), st, ctx)
+	case *ast.IfStmt:
+		if n.Init != nil {
+			st = w.events(c, c.ChildAt(edge.IfStmt_Init, -1), st)
+		}
+		st = w.events(c, c.ChildAt(edge.IfStmt_Cond, -1), st)
+		a, fa := w.list(c.ChildAt(edge.IfStmt_Body, -1), st, deeper(ctx))
+		b, fb := st, true
+		if n.Else != nil {
+			b, fb = w.stmt(c.ChildAt(edge.IfStmt_Else, -1), st, deeper(ctx))
+		}
+		switch {
+		case fa && fb:
+			return meet(a, b), true
+		case fa:
+			return a, true
+		case fb:
+			return b, true
+		}
+		return st, false
+	case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+		var body inspector.Cursor
+		for x := range c.Children() {
+			switch x.Node().(type) {
+			case *ast.BlockStmt:
+				body = x
+			default:
+				st = w.events(c, x, st)
+			}
+		}
+		var breaks []pathState
+		inner := deeper(ctx)
+		inner.breaks = &breaks
+		var outs []pathState
+		hasDefault := false
+		_, isSelect := n.(*ast.SelectStmt)
+		for clause := range body.Children() {
+			cst := st
+			switch cn := clause.Node().(type) {
+			case *ast.CaseClause:
+				if cn.List == nil {
+					hasDefault = true
+				}
+			case *ast.CommClause:
+				if cn.Comm == nil {
+					hasDefault = true
+				}
+			}
+			falls := true
+			for x := range clause.Children() {
+				if !inBody(clause, x) {
+					cst = w.events(c, x, cst) // case expressions, the comm of a select case
+					continue
+				}
+				cst, falls = w.stmt(x, cst, inner)
+				if !falls || w.problem != "" {
+					break
+				}
+			}
+			if w.problem != "" {
+				return st, false
+			}
+			if falls {
+				outs = append(outs, cst)
+			}
+		}
+		if !hasDefault && !isSelect {
+			outs = append(outs, st)
+		}
+		outs = append(outs, breaks...)
+		if len(outs) == 0 {
+			return st, false
+		}
+		out := outs[0]
+		for _, o := range outs[1:] {
+			out = meet(out, o)
+		}
+		return out, true
+	case *ast.ForStmt, *ast.RangeStmt:
+		var body inspector.Cursor
+		for x := range c.Children() {
+			if _, ok := x.Node().(*ast.BlockStmt); ok {
+				body = x
+				continue
+			}
+			if _, ok := x.Node().(ast.Stmt); ok {
+				st = w.events(c, x, st) // init, post
+				continue
+			}
+			st = w.events(c, x, st) // cond, range expression
+		}
+		var breaks []pathState
+		inner := deeper(ctx)
+		inner.loops++
+		inner.breaks = &breaks
+		w.list(body, st, inner)
+		if w.problem != "" {
+			return st, false
+		}
+		if f, ok := n.(*ast.ForStmt); ok && f.Cond == nil {
+			// for { ... }: only a break leaves it.
+			if len(breaks) == 0 {
+				return st, false
+			}
+			out := breaks[0]
+			for _, b := range breaks[1:] {
+				out = meet(out, b)
+			}
+			return meet(out, st), true
+		}
+		return st, true
+	case *ast.DeferStmt:
+		return w.deferStmt(c, n, st, ctx), true
+	case *ast.GoStmt:
+		return st, true
+	case *ast.ExprStmt:
+		st = w.events(c, c, st)
+		if call, ok := ast.Unparen(n.X).(*ast.CallExpr); ok {
+			if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "panic" {
+				if _, ok := w.dc.pass.TypesInfo.Uses[id].(*types.Builtin); ok {
+					w.exits = append(w.exits, exitInfo{st, "a panic"})
+					return st, false
+				}
+			}
+			if noReturn(w.dc.pass.TypesInfo, call) {
+				return st, false // the process or goroutine ends: nothing to pool
+			}
+		}
+		return st, true
+	case *ast.AssignStmt:
+		st = w.events(c, c, st)
+		for _, l := range n.Lhs {
+			if id, ok := l.(*ast.Ident); ok && w.dc.pass.TypesInfo.ObjectOf(id) == w.acq.resp {
+				w.exits = append(w.exits, exitInfo{st, "a new assignment to " + w.acq.resp.Name()})
+				return st, false
+			}
+		}
+		return st, true
+	default:
+		return w.events(c, c, st), true
+	}
+}
+
+// inBody reports whether x is one of the statements of clause's body
+// (rather than its case expressions or comm statement).
+func inBody(clause, x inspector.Cursor) bool {
+	for _, s := range stmtList2(clause) {
+		if s == x.Node() {
+			return true
+		}
+	}
+	return false
+}
+
+func stmtList2(clause inspector.Cursor) []ast.Stmt {
+	switch cn := clause.Node().(type) {
+	case *ast.CaseClause:
+		return cn.Body
+	case *ast.CommClause:
+		return cn.Body
+	}
+	return nil
+}
+
+func deeper(ctx walkCtx) walkCtx {
+	ctx.depth++
+	return ctx
+}
+
+// events applies, in evaluation order, the closes and reads of the body
+// in the expressions and simple statements under c. stmt is the statement
+// (in a list) that holds them, where a drain would go.
+func (w *walker) events(stmt, c inspector.Cursor, st pathState) pathState {
+	listStmt := stmt
+	for listStmt.Valid() {
+		if _, ok := listStmt.Node().(ast.Stmt); ok && stmtList(listStmt) != nil {
+			break
+		}
+		listStmt = listStmt.Parent()
+	}
+	var visit func(x inspector.Cursor)
+	visit = func(x inspector.Cursor) {
+		if lit, ok := x.Node().(*ast.FuncLit); ok {
+			// Runs now only if called on the spot.
+			if call, ok := x.Parent().Node().(*ast.CallExpr); !ok || call.Fun != lit {
+				return
+			}
+		}
+		for child := range x.Children() {
+			visit(child)
+		}
+		call, ok := x.Node().(*ast.CallExpr)
+		if !ok {
+			return
+		}
+		if w.own.closes[call] {
+			w.closes = append(w.closes, closeInfo{stmt: listStmt, needDrain: !st.eof})
+			st.closed = true
+		}
+		if w.own.eof[call] {
+			st.eof = true
+			if w.own.alsoClose[call] {
+				st.closed = true
+			}
+		}
+	}
+	visit(c)
+	return st
+}
+
+// deferStmt records a defer that closes or hands over the body.
+func (w *walker) deferStmt(c inspector.Cursor, n *ast.DeferStmt, st pathState, ctx walkCtx) pathState {
+	d := deferInfo{stmt: c, topLevel: ctx.depth == 0}
+	switch {
+	case w.own.closes[n.Call]:
+		st.deferred = true
+	case w.own.handlers[n.Call]:
+		d.handler = true
+		st.deferred, st.drained = true, true
+	default:
+		lit, ok := n.Call.Fun.(*ast.FuncLit)
+		if !ok {
+			return st
+		}
+		// defer func() { ...; v.Body.Close(); ... }(): follow the closure.
+		inner := &walker{dc: w.dc, acq: w.acq, own: w.own}
+		body, ok := c.FindNode(lit.Body)
+		if !ok {
+			return st
+		}
+		var cst pathState
+		inner.list(body, cst, walkCtx{depth: 1})
+		if len(inner.closes) == 0 {
+			return st
+		}
+		d.closure = true
+		d.closeStmt = inner.closes[0].stmt
+		d.drains = !inner.closes[0].needDrain
+		st.deferred = true
+		st.drained = st.drained || d.drains
+	}
+	w.defers = append(w.defers, d)
+	return st
+}
+
+// noReturn reports whether a call ends the goroutine or the process
+// without returning: os.Exit, log.Fatal, runtime.Goexit, t.Fatal and the
+// Fatal functions of logging packages.
+func noReturn(info *types.Info, call *ast.CallExpr) bool {
+	fn := calleeFunc(info, call)
+	if fn == nil {
+		return false
+	}
+	switch fn.Name() {
+	case "Exit":
+		return fn.Pkg() != nil && fn.Pkg().Path() == "os"
+	case "Goexit":
+		return fn.Pkg() != nil && fn.Pkg().Path() == "runtime"
+	case "Fatal", "Fatalf", "Fatalln", "FailNow", "SkipNow", "Skip", "Skipf":
+		return true
+	}
+	return false
+}

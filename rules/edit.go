@@ -1,0 +1,165 @@
+package rules
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"strconv"
+	"strings"
+
+	"github.com/dave/dst"
+	"github.com/dave/dst/decorator"
+	"github.com/dave/dst/decorator/resolver/goast"
+	"github.com/dave/dst/decorator/resolver/simple"
+	"golang.org/x/tools/go/ast/inspector"
+
+	"github.com/httpfix/httpfix/rewrite"
+)
+
+// A stmtSlot is the place of a statement in the decorated syntax: the
+// statement list (of a block, a case or a select clause) that holds it.
+type stmtSlot struct {
+	list *[]dst.Stmt
+	stmt dst.Stmt
+}
+
+// slotOf returns the slot of the statement at cur, whose parent must be a
+// block, a case clause or a comm clause.
+func slotOf(f *rewrite.File, cur inspector.Cursor) (stmtSlot, bool) {
+	s, ok := cur.Node().(ast.Stmt)
+	if !ok {
+		return stmtSlot{}, false
+	}
+	ds, ok := f.DstNode(s).(dst.Stmt)
+	if !ok {
+		return stmtSlot{}, false
+	}
+	var list *[]dst.Stmt
+	switch p := cur.Parent().Node().(type) {
+	case *ast.BlockStmt:
+		if d, ok := f.DstNode(p).(*dst.BlockStmt); ok {
+			list = &d.List
+		}
+	case *ast.CaseClause:
+		if d, ok := f.DstNode(p).(*dst.CaseClause); ok {
+			list = &d.Body
+		}
+	case *ast.CommClause:
+		if d, ok := f.DstNode(p).(*dst.CommClause); ok {
+			list = &d.Body
+		}
+	}
+	if list == nil {
+		return stmtSlot{}, false
+	}
+	return stmtSlot{list, ds}, true
+}
+
+// index returns the statement's position in its list, or -1 if an edit
+// removed it. It searches by identity, as other edits may have shifted it.
+func (s stmtSlot) index() int {
+	for i, x := range *s.list {
+		if x == s.stmt {
+			return i
+		}
+	}
+	return -1
+}
+
+// insertAfter inserts stmts after the slot's statement.
+func (s stmtSlot) insertAfter(stmts ...dst.Stmt) bool {
+	i := s.index()
+	if i < 0 {
+		return false
+	}
+	*s.list = append((*s.list)[:i+1], append(stmts, (*s.list)[i+1:]...)...)
+	return true
+}
+
+// insertBefore inserts stmts before the slot's statement. Comments above
+// the statement stay with it.
+func (s stmtSlot) insertBefore(stmts ...dst.Stmt) bool {
+	i := s.index()
+	if i < 0 {
+		return false
+	}
+	// The statement's leading comments describe it, so they stay right
+	// above it; the new statements go above them and take over the
+	// statement's spacing before.
+	if len(stmts) > 0 {
+		dec := s.stmt.Decorations()
+		stmts[0].Decorations().Before = dec.Before
+		dec.Before = dst.NewLine
+	}
+	*s.list = append((*s.list)[:i], append(stmts, (*s.list)[i:]...)...)
+	return true
+}
+
+// remove removes the slot's statement from its list.
+func (s stmtSlot) remove() bool {
+	i := s.index()
+	if i < 0 {
+		return false
+	}
+	*s.list = append((*s.list)[:i], (*s.list)[i+1:]...)
+	return true
+}
+
+// replace puts stmt in the place of the slot's statement, keeping the
+// statement's comments and spacing.
+func (s stmtSlot) replace(stmt dst.Stmt) bool {
+	i := s.index()
+	if i < 0 {
+		return false
+	}
+	old, dec := s.stmt.Decorations(), stmt.Decorations()
+	dec.Before, dec.After = old.Before, old.After
+	dec.Start = append(append(dst.Decorations(nil), old.Start...), dec.Start...)
+	dec.End = append(append(dst.Decorations(nil), dec.End...), old.End...)
+	(*s.list)[i] = stmt
+	return true
+}
+
+// snippet parses Go statements written with package-qualified names
+// (io.CopyN, http.Response) into decorated syntax whose qualified
+// identifiers carry their import paths, so that the restorer names them
+// as the target file imports them (an alias, a dot import) and adds any
+// import the file lacks. imports maps the names used in src to paths.
+func snippet(src string, imports map[string]string) []dst.Stmt {
+	var b strings.Builder
+	b.WriteString("package p\n\nimport (\n")
+	names := map[string]string{}
+	for name, path := range imports {
+		fmt.Fprintf(&b, "\t%s %s\n", name, strconv.Quote(path))
+		names[path] = name
+	}
+	b.WriteString(")\n\nfunc _() {\n")
+	b.WriteString(src)
+	b.WriteString("\n}\n")
+	dec := decorator.NewDecoratorWithImports(token.NewFileSet(), "p", goast.WithResolver(simple.New(names)))
+	f, err := dec.Parse(b.String())
+	if err != nil {
+		panic(fmt.Sprintf("snippet %q: %v", src, err))
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*dst.FuncDecl); ok {
+			stmts := fd.Body.List
+			fd.Body.List = nil
+			if len(stmts) > 0 {
+				stmts[0].Decorations().Before = dst.NewLine
+				stmts[len(stmts)-1].Decorations().After = dst.NewLine
+			}
+			return stmts
+		}
+	}
+	panic("snippet: no function")
+}
+
+// snippetExpr parses a Go expression as snippet does statements.
+func snippetExpr(src string, imports map[string]string) dst.Expr {
+	stmts := snippet("_ = "+src, imports)
+	e := stmts[0].(*dst.AssignStmt).Rhs[0]
+	e.Decorations().Before = dst.None
+	e.Decorations().After = dst.None
+	return e
+}
