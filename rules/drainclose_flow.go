@@ -190,7 +190,7 @@ func (dc *drainClose) value(acq *acquisition, own *ownership, vars map[*types.Va
 		if _, ok := p.Parent().Node().(*ast.DeferStmt); ok {
 			return
 		}
-		if mayHold(info.TypeOf(pn)) {
+		if resultMayHold(info.TypeOf(pn)) {
 			dc.value(acq, own, vars, p, trackDerived)
 		}
 	case *ast.AssignStmt:
@@ -250,32 +250,21 @@ func (dc *drainClose) store(own *ownership, vars map[*types.Var]trackKind, lhs a
 	own.escapes = true // a field, a global, a map or slice element, *p
 }
 
-// mayHold reports whether a value of type t can hold on to another value
-// (and so to a body it was built from).
-func mayHold(t types.Type) bool {
-	if t == nil {
-		return false
-	}
+// resultMayHold reports whether a call result of type t (a tuple for
+// several results) may hold on to a response or its body.
+func resultMayHold(t types.Type) bool {
 	if tuple, ok := t.(*types.Tuple); ok {
 		for i := 0; i < tuple.Len(); i++ {
-			if mayHold(tuple.At(i).Type()) {
+			if resultMayHold(tuple.At(i).Type()) {
 				return true
 			}
 		}
 		return false
 	}
-	if types.Identical(t, types.Universe.Lookup("error").Type()) {
+	if t == nil || types.Identical(t, types.Universe.Lookup("error").Type()) {
 		return false
 	}
-	switch u := t.Underlying().(type) {
-	case *types.Basic:
-		return false
-	case *types.Slice:
-		if b, ok := u.Elem().Underlying().(*types.Basic); ok && b.Info()&types.IsNumeric != 0 {
-			return false
-		}
-	}
-	return true
+	return mayHold(t, netHTTP, "Response")
 }
 
 // readsToEOF reports whether the call reads its argument argIdx to EOF:
