@@ -181,6 +181,9 @@ func (dc *drainClose) acquisition(f *rewrite.File, fn, cur inspector.Cursor, cal
 	if idx < 0 {
 		return nil
 	}
+	if isMethod(calleeFunc(info, call), "net/http/httptest", "ResponseRecorder", "Result") {
+		return nil // a recorded response: no connection behind it
+	}
 	errIdx := -1
 	if tv := info.Types[call]; n > 1 {
 		tuple := tv.Type.(*types.Tuple)
@@ -276,8 +279,7 @@ func (dc *drainClose) fix(acq *acquisition) {
 
 	// Find the error check the defer goes after.
 	list := stmtList(acq.stmt)
-	k := acq.stmt.ParentEdgeIndex()
-	check, early, problem := dc.errorCheck(acq, list, k)
+	check, early, problem := dc.errorCheck(acq, own)
 	if problem != "" {
 		pass.Reportf(acq.call.Pos(), "%s", problem)
 		return
@@ -616,7 +618,7 @@ func insideLoop(c, fn inspector.Cursor) bool {
 // response or the error. A defer that closes or hands over the body
 // written between the call and the check is returned as early: it runs
 // on a nil response when the call fails.
-func (dc *drainClose) errorCheck(acq *acquisition, list []ast.Stmt, k int) (check inspector.Cursor, early *deferInfo, problem string) {
+func (dc *drainClose) errorCheck(acq *acquisition, own *ownership) (check inspector.Cursor, early *deferInfo, problem string) {
 	info := dc.pass.TypesInfo
 	name, v := calleeName(acq.call), acq.resp.Name()
 	if acq.errVar == nil {
@@ -644,7 +646,7 @@ func (dc *drainClose) errorCheck(acq *acquisition, list []ast.Stmt, k int) (chec
 			return c, early, ""
 		}
 		if d, ok := s.(*ast.DeferStmt); ok && early == nil {
-			w := &walker{dc: dc, acq: acq, own: dc.ownership(acq)}
+			w := &walker{dc: dc, acq: acq, own: own}
 			var st pathState
 			w.deferStmt(c, d, st, walkCtx{})
 			if len(w.defers) == 1 {

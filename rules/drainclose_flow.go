@@ -396,14 +396,22 @@ func helperDrains(fd *ast.FuncDecl, argIdx int, imports map[string]string, depth
 		return false
 	}
 	p := params[argIdx]
-	isParam := func(e ast.Expr) bool {
-		e = ast.Unparen(e)
-		if id, ok := e.(*ast.Ident); ok {
-			return id.Name == p
-		}
-		if sel, ok := e.(*ast.SelectorExpr); ok && sel.Sel.Name == "Body" {
-			if id, ok := sel.X.(*ast.Ident); ok {
+	// isParam reports whether e is the parameter, its Body, or a reader
+	// wrapped around them (io.LimitReader(body, n): a bounded drain).
+	var isParam func(e ast.Expr) bool
+	isParam = func(e ast.Expr) bool {
+		switch e := ast.Unparen(e).(type) {
+		case *ast.Ident:
+			return e.Name == p
+		case *ast.SelectorExpr:
+			if id, ok := e.X.(*ast.Ident); ok && e.Sel.Name == "Body" {
 				return id.Name == p
+			}
+		case *ast.CallExpr:
+			for _, a := range e.Args {
+				if isParam(a) {
+					return true
+				}
 			}
 		}
 		return false

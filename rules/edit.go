@@ -76,20 +76,19 @@ func (s stmtSlot) insertAfter(stmts ...dst.Stmt) bool {
 	return true
 }
 
-// insertBefore inserts stmts before the slot's statement. Comments above
-// the statement stay with it.
+// insertBefore inserts stmts before the slot's statement. The comments
+// above the statement head the new statements: they introduce the step
+// the new statements are part of (a comment over a Close now sits over
+// the drain and the Close).
 func (s stmtSlot) insertBefore(stmts ...dst.Stmt) bool {
 	i := s.index()
 	if i < 0 {
 		return false
 	}
-	// The statement's leading comments describe it, so they stay right
-	// above it; the new statements go above them and take over the
-	// statement's spacing before.
 	if len(stmts) > 0 {
-		dec := s.stmt.Decorations()
-		stmts[0].Decorations().Before = dec.Before
-		dec.Before = dst.NewLine
+		dec, first := s.stmt.Decorations(), stmts[0].Decorations()
+		first.Before, first.Start = dec.Before, dec.Start
+		dec.Before, dec.Start = dst.NewLine, nil
 	}
 	*s.list = append((*s.list)[:i], append(stmts, (*s.list)[i:]...)...)
 	return true
