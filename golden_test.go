@@ -5,17 +5,25 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/timakin/bodyclose/passes/bodyclose"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/semver"
+	"golang.org/x/tools/go/analysis/passes/httpresponse"
+	"golang.org/x/tools/go/analysis/unitchecker"
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/txtar"
 
@@ -179,6 +187,7 @@ func runGolden(t *testing.T, file string, ar *txtar.Archive) {
 		}
 	}
 	typeCheck(t, dir)
+	lintRewritten(t, dir, ar, res)
 	again := runCollect(t, dir, args)
 	for _, c := range again.Changes {
 		t.Errorf("second run changed %s:\n%s", c.Path, c.New)
@@ -224,6 +233,140 @@ func typeCheck(t *testing.T, dir string) {
 			t.Errorf("result does not type-check: %s", e)
 		}
 	})
+}
+
+// lintRewritten runs the linters users run over HTTP code, bodyclose (with
+// golangci-lint's default settings) and vet's httpresponse, over the
+// rewritten module, through go vet with this test binary as the vet tool:
+// in a function where drainclose rewrote a site, they must find nothing.
+func lintRewritten(t *testing.T, dir string, ar *txtar.Archive, res *rewrite.Result) {
+	t.Helper()
+	fixed := map[string]bool{} // file + declaration
+	for _, f := range res.Fixes {
+		if f.Rule != "drainclose" {
+			continue
+		}
+		for _, af := range ar.Files {
+			if af.Name == f.Pos.Filename {
+				fixed[f.Pos.Filename+":"+declAt(t, af.Data, f.Pos.Line)] = true
+			}
+		}
+	}
+	if len(fixed) == 0 {
+		return
+	}
+	for _, f := range lintFindings(t, dir, fixed) {
+		t.Errorf("linter: %s (in a function drainclose rewrote)", f)
+	}
+}
+
+// lintFindings returns the findings of bodyclose and httpresponse in the
+// declarations of dir named in decls (by "file:decl").
+func lintFindings(t *testing.T, dir string, decls map[string]bool) []string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "vet", "-vettool="+exe, "./...")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), vettoolEnv+"=1", "GOWORK=off", "GOFLAGS=-mod=mod")
+	out, err := cmd.CombinedOutput()
+	if err != nil && len(out) == 0 {
+		t.Fatalf("go vet: %v", err)
+	}
+	var findings []string
+	for _, line := range strings.Split(string(out), "\n") {
+		m := vetLine.FindStringSubmatch(line)
+		if m == nil {
+			if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+				continue
+			}
+			t.Errorf("go vet: %s", line)
+			continue
+		}
+		rel := filepath.ToSlash(filepath.Clean(m[1]))
+		n, _ := strconv.Atoi(m[2])
+		data, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if decls[rel+":"+declAt(t, data, n)] {
+			findings = append(findings, line)
+		}
+	}
+	return findings
+}
+
+// TestLintFindings checks that the linter check of the golden cases can
+// fail: on code that leaks a body and closes one before its error check,
+// both linters report.
+func TestLintFindings(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "go.mod"), []byte("module example.com/m\n\ngo 1.26\n"))
+	writeTestFile(t, filepath.Join(dir, "m.go"), []byte(`package m
+
+import "net/http"
+
+func Leak(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	return resp.StatusCode
+}
+
+func Early(url string) int {
+	resp, err := http.Get(url)
+	defer resp.Body.Close()
+	if err != nil {
+		return 0
+	}
+	return resp.StatusCode
+}
+`))
+	got := lintFindings(t, dir, map[string]bool{"m.go:Leak": true, "m.go:Early": true})
+	want := []string{"response body must be closed", "using resp before checking for errors"}
+	for _, w := range want {
+		if !strings.Contains(strings.Join(got, "\n"), w) {
+			t.Errorf("linters did not report %q; got:\n%s", w, strings.Join(got, "\n"))
+		}
+	}
+}
+
+var vetLine = regexp.MustCompile(`^(?:vet: )?(\S+\.go):(\d+):(\d+): (.*)$`)
+
+// vettoolEnv makes this test binary act as a go vet tool running the
+// linters (see TestMain).
+const vettoolEnv = "HTTPFIX_TEST_VETTOOL"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(vettoolEnv) != "" {
+		unitchecker.Main(bodyclose.Analyzer, httpresponse.Analyzer)
+	}
+	os.Exit(m.Run())
+}
+
+// declAt names the top-level declaration of a Go source that holds line.
+func declAt(t *testing.T, src []byte, line int) string {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "x.go", src, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatalf("parsing: %v", err)
+	}
+	for _, d := range f.Decls {
+		if fset.Position(d.Pos()).Line <= line && line <= fset.Position(d.End()).Line {
+			if fd, ok := d.(*ast.FuncDecl); ok {
+				name := fd.Name.Name
+				if fd.Recv != nil && len(fd.Recv.List) > 0 {
+					name = types.ExprString(fd.Recv.List[0].Type) + "." + name
+				}
+				return name
+			}
+			return fmt.Sprintf("decl@%d", fset.Position(d.Pos()).Line)
+		}
+	}
+	return ""
 }
 
 func diagStrings(ds []rewrite.Diagnostic) []string {

@@ -31,6 +31,7 @@ type pkgResult struct {
 	diags       []Diagnostic
 	errs        []string
 	fixes       map[string]int // rule -> sites fixed in files that changed
+	fixedAt     []Diagnostic   // the sites fixed in files that changed
 	typeChecked bool
 }
 
@@ -177,6 +178,7 @@ func (e *engine) process(pkg *packages.Package, pd *pkgDir, rules []*Rule, src *
 		for rule, n := range u.fixes[f] {
 			res.fixes[rule] += n
 		}
+		res.fixedAt = append(res.fixedAt, u.fixedAt[f]...)
 	}
 	return res
 }

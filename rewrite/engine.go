@@ -72,6 +72,7 @@ type Options struct {
 type Result struct {
 	Changes     []Change     // with Mode Collect
 	Diagnostics []Diagnostic // sorted, paths relative to Options.Dir
+	Fixes       []Diagnostic // the sites rewritten, sorted, paths relative to Options.Dir
 	Errors      []string     // sorted
 	Stats       Stats
 	// ExitCode is 0 when there was nothing to change or report, 1 when
@@ -310,6 +311,10 @@ func (e *engine) runBatch(m *Module, batch []*pkgDir, rules []*Rule, mf *moduleF
 			d.Pos.Filename = e.rel(d.Pos.Filename)
 			e.res.Diagnostics = append(e.res.Diagnostics, d)
 		}
+		for _, d := range r.fixedAt {
+			d.Pos.Filename = e.rel(d.Pos.Filename)
+			e.res.Fixes = append(e.res.Fixes, d)
+		}
 		if r.typeChecked {
 			e.res.Stats.TypeChecked++
 		}
@@ -379,6 +384,7 @@ func (e *engine) verbose(p *packages.Package, r *pkgResult, written int) {
 // finish sorts what the run found, prints it and sets the exit code.
 func (e *engine) finish() {
 	sortDiagnostics(e.res.Diagnostics)
+	sortDiagnostics(e.res.Fixes)
 	sort.Strings(e.res.Errors)
 	sort.Strings(e.res.Stats.NotCovered)
 	e.res.Stats.Reported = len(e.res.Diagnostics)

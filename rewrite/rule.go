@@ -128,7 +128,7 @@ func (p *Pass) Fixed(pos token.Pos) {
 		panic(fmt.Sprintf("rule %s: fix at %v outside the files it may change", p.Rule.Name, p.Fset.Position(pos)))
 	}
 	f.changed = true
-	p.unit.fixed(p.Rule.Name, f)
+	p.unit.fixed(p.Rule.Name, f, p.Fset.Position(pos))
 }
 
 // Ignored reports whether pos lies in a statement or declaration marked
@@ -174,6 +174,7 @@ type unit struct {
 	relatedFset *token.FileSet
 	diags       []Diagnostic
 	fixes       map[*File]map[string]int // sites fixed, by file and rule
+	fixedAt     map[*File][]Diagnostic   // the sites fixed, by file
 	modFiles    *moduleFiles
 }
 
@@ -183,8 +184,12 @@ func (u *unit) report(d Diagnostic) {
 	u.mu.Unlock()
 }
 
-func (u *unit) fixed(rule string, f *File) {
+func (u *unit) fixed(rule string, f *File, pos token.Position) {
 	u.mu.Lock()
+	if u.fixedAt == nil {
+		u.fixedAt = map[*File][]Diagnostic{}
+	}
+	u.fixedAt[f] = append(u.fixedAt[f], Diagnostic{Pos: pos, Rule: rule, Message: "fixed"})
 	if u.fixes == nil {
 		u.fixes = map[*File]map[string]int{}
 	}
