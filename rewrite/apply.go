@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dave/dst"
@@ -103,10 +104,7 @@ func (e *engine) process(pkg *packages.Package, pd *pkgDir, rules []*Rule, src *
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 
-	u := &unit{modFiles: mf}
-	if !e.opts.Tests {
-		u.relatedSrc = pd.tests
-	}
+	u := &unit{modFiles: mf, dir: pd.dir}
 	goVersion := pd.module.GoVersion
 	if pkg.Module != nil && pkg.Module.GoVersion != "" {
 		goVersion = pkg.Module.GoVersion
@@ -186,7 +184,7 @@ func (e *engine) process(pkg *packages.Package, pd *pkgDir, rules []*Rule, src *
 // render restores the rewritten file and merges it into the original
 // bytes, so that only the rewritten lines and the import block differ.
 func (e *engine) render(pkg *packages.Package, f *File, original []byte, imports map[string]*types.Package) ([]byte, error) {
-	rewritten, err := restore(pkg.PkgPath, f.Dst, imports)
+	rewritten, err := restore(pkg.Types, f.Dst, imports)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +195,7 @@ func (e *engine) render(pkg *packages.Package, f *File, original []byte, imports
 	if err != nil {
 		return nil, err
 	}
-	base, err := restore(pkg.PkgPath, baseDst, imports)
+	base, err := restore(pkg.Types, baseDst, imports)
 	if err != nil {
 		return nil, err
 	}
@@ -219,11 +217,37 @@ func (e *engine) render(pkg *packages.Package, f *File, original []byte, imports
 }
 
 // restore prints a decorated file, managing its imports: imports a rule
-// added are inserted, imports no longer used are removed.
-func restore(pkgPath string, f *dst.File, imports map[string]*types.Package) ([]byte, error) {
-	r := decorator.NewRestorerWithImports(pkgPath, packageNames(imports))
+// added are inserted, imports no longer used are removed. An added import
+// whose name is taken by a package-level declaration (var time = ...) gets
+// an alias.
+func restore(pkg *types.Package, f *dst.File, imports map[string]*types.Package) ([]byte, error) {
+	r := decorator.NewRestorerWithImports(pkg.Path(), packageNames(imports))
+	fr := r.FileRestorer()
+	have := map[string]bool{}
+	for _, is := range f.Imports {
+		if p, err := strconv.Unquote(is.Path.Value); err == nil {
+			have[p] = true
+		}
+	}
+	dst.Inspect(f, func(n dst.Node) bool {
+		id, ok := n.(*dst.Ident)
+		if !ok || id.Path == "" || id.Path == pkg.Path() || have[id.Path] {
+			return true
+		}
+		have[id.Path] = true
+		name, _ := packageNames(imports).ResolvePackage(id.Path)
+		if pkg.Scope().Lookup(name) == nil {
+			return true
+		}
+		alias := name
+		for i := 1; pkg.Scope().Lookup(alias) != nil; i++ {
+			alias = fmt.Sprintf("%s%d", name, i)
+		}
+		fr.Alias[id.Path] = alias
+		return true
+	})
 	var buf bytes.Buffer
-	if err := r.Fprint(&buf, f); err != nil {
+	if err := fr.Fprint(&buf, f); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -238,10 +262,14 @@ func (m packageNames) ResolvePackage(path string) (string, error) {
 	if p, ok := m[path]; ok {
 		return p.Name(), nil
 	}
-	return guessName(path), nil
+	return DefaultImportName(path), nil
 }
 
-func guessName(path string) string {
+// DefaultImportName returns the name a package is imported under when
+// the import gives none, guessed from its path as goimports does: the
+// last element, without a major version suffix (example.com/x/v2) or a
+// gopkg.in version (yaml.v3), and without dashes or dots.
+func DefaultImportName(path string) string {
 	elems := strings.Split(path, "/")
 	name := elems[len(elems)-1]
 	if len(elems) > 1 && len(name) > 1 && name[0] == 'v' && strings.Trim(name[1:], "0123456789") == "" {

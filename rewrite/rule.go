@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -146,15 +147,22 @@ func (p *Pass) Ignored(pos token.Pos) bool {
 	return false
 }
 
-// Related returns the syntax of the other Go files in the package's
-// directory that are not part of this package variant: test files of the
-// package and of its external test package when tests are not loaded.
-// Their names and imports matter to rules (a test that mocks
-// http.DefaultTransport, a test helper whose name a new declaration would
-// collide with) even though they are never changed. The files are parsed
-// once, on first use, without type information.
-func (p *Pass) Related() []*ast.File {
-	return p.unit.related()
+// A DirFile is a Go file of the package's directory that is not one of
+// the package's typed files: the test files when tests are not loaded,
+// the other test package when they are, files for other platforms or
+// build tags. Their names and imports matter to rules (a test that mocks
+// http.DefaultTransport, a test helper a new declaration would collide
+// with) even though they are never changed.
+type DirFile struct {
+	Path string
+	Ast  *ast.File
+	Fset *token.FileSet
+}
+
+// DirFiles returns the other Go files of the package's directory, parsed
+// without type information (once for the run).
+func (p *Pass) DirFiles() []DirFile {
+	return p.unit.dirFiles(p.Syntax, p.Fset)
 }
 
 // ModuleFile returns the parsed syntax of a Go file of the module being
@@ -167,15 +175,14 @@ func (p *Pass) ModuleFile(path string) (*ast.File, *token.FileSet) {
 
 // unit is what the engine shares between the passes over one package.
 type unit struct {
-	mu          sync.Mutex
-	relatedOnce sync.Once
-	relatedSrc  []string // paths of the related files
-	relatedAst  []*ast.File
-	relatedFset *token.FileSet
-	diags       []Diagnostic
-	fixes       map[*File]map[string]int // sites fixed, by file and rule
-	fixedAt     map[*File][]Diagnostic   // the sites fixed, by file
-	modFiles    *moduleFiles
+	mu       sync.Mutex
+	dir      string // the package's directory
+	dirOnce  sync.Once
+	others   []DirFile
+	diags    []Diagnostic
+	fixes    map[*File]map[string]int // sites fixed, by file and rule
+	fixedAt  map[*File][]Diagnostic   // the sites fixed, by file
+	modFiles *moduleFiles
 }
 
 func (u *unit) report(d Diagnostic) {
@@ -200,17 +207,36 @@ func (u *unit) fixed(rule string, f *File, pos token.Position) {
 	u.mu.Unlock()
 }
 
-func (u *unit) related() []*ast.File {
-	u.relatedOnce.Do(func() {
-		u.relatedFset = token.NewFileSet()
-		for _, path := range u.relatedSrc {
-			f, err := parser.ParseFile(u.relatedFset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
-			if err == nil {
-				u.relatedAst = append(u.relatedAst, f)
+func (u *unit) dirFiles(typed []*ast.File, fset *token.FileSet) []DirFile {
+	u.dirOnce.Do(func() {
+		if u.modFiles == nil || u.dir == "" {
+			return
+		}
+		own := map[string]bool{}
+		for _, f := range typed {
+			if tf := fset.File(f.Pos()); tf != nil {
+				own[tf.Name()] = true
+			}
+		}
+		entries, err := os.ReadDir(u.dir)
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+				continue
+			}
+			path := filepath.Join(u.dir, name)
+			if own[path] {
+				continue
+			}
+			if af, fs := u.modFiles.get(path); af != nil {
+				u.others = append(u.others, DirFile{path, af, fs})
 			}
 		}
 	})
-	return u.relatedAst
+	return u.others
 }
 
 func (u *unit) moduleFile(path string) (*ast.File, *token.FileSet) {

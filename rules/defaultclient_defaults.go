@@ -15,7 +15,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -424,94 +423,6 @@ func mockActivation(call *ast.CallExpr, pkgPath func(ast.Expr) string, isDefault
 	return d, true
 }
 
-// A dirFile is a Go file of the package's directory that the pass has no
-// type information for.
-type dirFile struct {
-	path string
-	ast  *ast.File
-	fset *token.FileSet
-}
-
-// otherDirFiles parses the Go files of the package's directory that are
-// not among the pass's typed files: its tests when they are not loaded,
-// the other side of its test packages when they are, and files for other
-// build configurations.
-//
-// (Pass.Related returns the first kind only, without file names or
-// positions, which reports need.)
-func otherDirFiles(pass *rewrite.Pass) []dirFile {
-	if len(pass.Files) == 0 {
-		return nil
-	}
-	typed := map[string]bool{}
-	for _, f := range pass.Syntax {
-		typed[pass.Fset.File(f.Pos()).Name()] = true
-	}
-	dir := filepath.Dir(pass.Files[0].Path)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var out []dirFile
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		if typed[path] {
-			continue
-		}
-		if af, fset := pass.ModuleFile(path); af != nil {
-			out = append(out, dirFile{path, af, fset})
-		}
-	}
-	return out
-}
-
-// fileImports maps the names a file gives its imports to their paths;
-// dot imports are listed under ".".
-type fileImports struct {
-	byName map[string]string
-	dot    []string
-}
-
-func importsOf(f *ast.File) fileImports {
-	imps := fileImports{byName: map[string]string{}}
-	for _, spec := range f.Imports {
-		path, err := strconv.Unquote(spec.Path.Value)
-		if err != nil {
-			continue
-		}
-		switch name := importName(spec, path); name {
-		case ".":
-			imps.dot = append(imps.dot, path)
-		case "_":
-		default:
-			imps.byName[name] = path
-		}
-	}
-	return imps
-}
-
-// importName returns the name an import spec gives its package: its
-// explicit name, or a guess from the path (the last element, without a
-// major version suffix or a gopkg.in version).
-func importName(spec *ast.ImportSpec, path string) string {
-	if spec.Name != nil {
-		return spec.Name.Name
-	}
-	elems := strings.Split(path, "/")
-	name := elems[len(elems)-1]
-	if len(elems) > 1 && len(name) > 1 && name[0] == 'v' && strings.Trim(name[1:], "0123456789") == "" {
-		name = elems[len(elems)-2]
-	}
-	if i := strings.Index(name, ".v"); i > 0 {
-		name = name[:i]
-	}
-	return strings.NewReplacer("-", "", ".", "").Replace(name)
-}
-
 // pkgPathOf returns the import path of the package a qualified
 // identifier (or, under a dot import of a path containing want, an
 // identifier) refers to, syntactically.
@@ -551,23 +462,23 @@ func scanDirDefaults(pass *rewrite.Pass) []defaultsChange {
 	// The package and its external tests share a test binary; other
 	// packages of the directory (a //go:build ignore program) do not.
 	base := strings.TrimSuffix(pass.Pkg.Name(), "_test")
-	for _, df := range otherDirFiles(pass) {
-		if name := df.ast.Name.Name; name != base && name != base+"_test" {
+	for _, df := range pass.DirFiles() {
+		if name := df.Ast.Name.Name; name != base && name != base+"_test" {
 			continue
 		}
-		test := strings.HasSuffix(df.path, "_test.go")
-		imps := importsOf(df.ast)
-		in := inspector.New([]*ast.File{df.ast})
+		test := strings.HasSuffix(df.Path, "_test.go")
+		imps := importsOf(df.Ast)
+		in := inspector.New([]*ast.File{df.Ast})
 		for cur := range in.Root().Preorder((*ast.ImportSpec)(nil), (*ast.CallExpr)(nil), (*ast.SelectorExpr)(nil), (*ast.Ident)(nil)) {
 			switch n := cur.Node().(type) {
 			case *ast.ImportSpec:
-				if d, ok := importedMock(n, df.fset, test); ok {
+				if d, ok := importedMock(n, df.Fset, test); ok {
 					out = append(out, d)
 				}
 			case *ast.CallExpr:
 				pkgPath := func(e ast.Expr) string { return imps.pkgPathOf(e, "httpmock") }
 				isDefaultClient := func(e ast.Expr) bool { return imps.isNetHTTP(e, "DefaultClient") }
-				if d, ok := mockActivation(n, pkgPath, isDefaultClient, df.fset, test); ok {
+				if d, ok := mockActivation(n, pkgPath, isDefaultClient, df.Fset, test); ok {
 					out = append(out, d)
 				}
 			case *ast.SelectorExpr, *ast.Ident:
@@ -577,11 +488,11 @@ func scanDirDefaults(pass *rewrite.Pass) []defaultsChange {
 				e := n.(ast.Expr)
 				switch {
 				case imps.isNetHTTP(e, "DefaultClient"):
-					if d, ok := defaultClientChange(accessOf(cur, anySelector), df.fset, test); ok {
+					if d, ok := defaultClientChange(accessOf(cur, anySelector), df.Fset, test); ok {
 						out = append(out, d)
 					}
 				case imps.isNetHTTP(e, "DefaultTransport"):
-					if d, ok := defaultTransportChange(accessOf(cur, anySelector), df.fset, test); ok {
+					if d, ok := defaultTransportChange(accessOf(cur, anySelector), df.Fset, test); ok {
 						out = append(out, d)
 					}
 				}
@@ -596,9 +507,9 @@ func scanDirDefaults(pass *rewrite.Pass) []defaultsChange {
 // the same package: a new declaration must not collide with them.
 func dirPackageNames(pass *rewrite.Pass) map[string]bool {
 	names := map[string]bool{}
-	files := pass.Related()
-	for _, df := range otherDirFiles(pass) {
-		files = append(files, df.ast)
+	var files []*ast.File
+	for _, df := range pass.DirFiles() {
+		files = append(files, df.Ast)
 	}
 	for _, f := range files {
 		if f.Name == nil || f.Name.Name != pass.Pkg.Name() {

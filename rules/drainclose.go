@@ -493,6 +493,7 @@ func (dc *drainClose) apply(acq *acquisition, changed bool, edits []func() bool)
 // the package path, and whether that name resolves to the package at pos.
 func (dc *drainClose) usableName(f *rewrite.File, pos token.Pos, path string) (string, bool) {
 	name := path[strings.LastIndex(path, "/")+1:]
+	imported := false
 	for _, is := range f.Ast.Imports {
 		if p, _ := strconv.Unquote(is.Path.Value); p == path {
 			if is.Name != nil {
@@ -501,7 +502,16 @@ func (dc *drainClose) usableName(f *rewrite.File, pos token.Pos, path string) (s
 				}
 				name = is.Name.Name
 			}
+			imported = true
 			break
+		}
+	}
+	if !imported {
+		// The engine imports it under an alias if a package-level
+		// declaration takes the name.
+		base := name
+		for i := 1; dc.pass.Pkg.Scope().Lookup(name) != nil; i++ {
+			name = fmt.Sprintf("%s%d", base, i)
 		}
 	}
 	scope := dc.pass.Pkg.Scope().Innermost(pos)

@@ -341,7 +341,7 @@ func (dc *drainClose) funcDecl(fn *types.Func) (*ast.FuncDecl, map[string]string
 		for _, f := range dc.pass.Syntax {
 			for _, d := range f.Decls {
 				if fd, ok := d.(*ast.FuncDecl); ok && dc.pass.TypesInfo.Defs[fd.Name] == fn {
-					return fd, importNames(f)
+					return fd, importsOf(f).byName
 				}
 			}
 		}
@@ -357,27 +357,10 @@ func (dc *drainClose) funcDecl(fn *types.Func) (*ast.FuncDecl, map[string]string
 	}
 	for _, d := range f.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == fn.Name() && fset.Position(fd.Name.Pos()).Line == pos.Line {
-			return fd, importNames(f)
+			return fd, importsOf(f).byName
 		}
 	}
 	return nil, nil
-}
-
-// importNames maps the names a file gives its imports to their paths.
-func importNames(f *ast.File) map[string]string {
-	m := map[string]string{}
-	for _, is := range f.Imports {
-		path, err := strconv.Unquote(is.Path.Value)
-		if err != nil {
-			continue
-		}
-		name := path[strings.LastIndex(path, "/")+1:]
-		if is.Name != nil {
-			name = is.Name.Name
-		}
-		m[name] = path
-	}
-	return m
 }
 
 // helperDrains reads a helper's body syntactically: does it read its

@@ -3,8 +3,11 @@ package rules
 import (
 	"go/ast"
 	"go/types"
+	"strconv"
 
 	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/httpfix/httpfix/rewrite"
 )
 
 const netHTTP = "net/http"
@@ -119,4 +122,38 @@ func isPackageLevel(obj types.Object) bool {
 		return true // universe
 	}
 	return obj.Parent() == obj.Pkg().Scope()
+}
+
+// fileImports maps the names a file gives its imports to their paths;
+// dot imports are listed under ".".
+type fileImports struct {
+	byName map[string]string
+	dot    []string
+}
+
+func importsOf(f *ast.File) fileImports {
+	imps := fileImports{byName: map[string]string{}}
+	for _, spec := range f.Imports {
+		path, err := strconv.Unquote(spec.Path.Value)
+		if err != nil {
+			continue
+		}
+		switch name := importName(spec, path); name {
+		case ".":
+			imps.dot = append(imps.dot, path)
+		case "_":
+		default:
+			imps.byName[name] = path
+		}
+	}
+	return imps
+}
+
+// importName returns the name an import spec gives its package: its
+// explicit name, or the one its path suggests.
+func importName(spec *ast.ImportSpec, path string) string {
+	if spec.Name != nil {
+		return spec.Name.Name
+	}
+	return rewrite.DefaultImportName(path)
 }
