@@ -149,10 +149,8 @@ type defaultClientPass struct {
 	// declared are the client and Transport variables a previous run
 	// declared, found by their shape.
 	declared declaredVars
-	// transportSet holds the variables and fields whose Transport field
-	// is assigned somewhere in the package: a client literal stored in
-	// one is given its Transport there, not in the literal.
-	transportSet map[types.Object]bool
+	// inspects memoizes inspectsTransports.
+	inspects *bool
 	// dirNames are the package-level names of the package's untyped
 	// files, computed on first use.
 	dirNames map[string]bool
@@ -175,13 +173,12 @@ func (p *defaultClientPass) inspectorOf(file *ast.File) *inspector.Inspector {
 
 func (p *defaultClientPass) run() {
 	p.declared = findDeclared(p.Pass)
-	p.transportSet = map[types.Object]bool{}
 	for _, file := range p.Syntax {
 		p.scanFile(file)
 	}
 	sites := p.sites[:0]
 	for _, s := range p.sites {
-		if !p.Ignored(s.pos) && !(!s.kind.usesClient() && p.transportSetLater(s)) {
+		if !p.Ignored(s.pos) && (s.kind.usesClient() || p.clientPrivate(s)) {
 			sites = append(sites, s)
 		}
 	}
@@ -248,9 +245,6 @@ func (p *defaultClientPass) scanFile(file *ast.File) {
 				p.defaults = append(p.defaults, d)
 			}
 
-		case *ast.AssignStmt:
-			p.noteTransportSet(n)
-
 		case *ast.CallExpr:
 			pkgPath := func(e ast.Expr) string { return typedPkgPath(info, e) }
 			isDefaultClient := func(e ast.Expr) bool { return isPkgObj(objOf(info, e), netHTTP, "DefaultClient") }
@@ -296,6 +290,13 @@ func (p *defaultClientPass) scanFile(file *ast.File) {
 					if f != nil {
 						p.Reportf(a.top.Node().Pos(), "%s not rewritten: it changes the client that every package of the program shares; %s",
 							d.summary(), "set up a client of your own and use it instead")
+					}
+				} else if be, ok := ecur.Parent().Node().(*ast.BinaryExpr); ok && (be.Op == token.EQL || be.Op == token.NEQ) {
+					// c == http.DefaultClient asks whether c is the
+					// shared default; comparing with the declared client
+					// instead would answer another question.
+					if f != nil {
+						p.Reportf(be.Pos(), "comparison with http.DefaultClient not rewritten: it tells whether a client is the shared default; check the result still means what you want once this package uses its own client")
 					}
 				} else if f != nil {
 					p.sites = append(p.sites, defaultSite{kind: defaultClientSite, file: f, pos: expr.Pos(), expr: expr})
@@ -372,20 +373,6 @@ func defaultTransportElt(info *types.Info, lit *ast.CompositeLit) (ast.Expr, boo
 	return nil, true
 }
 
-// noteTransportSet records the variables and fields whose Transport an
-// assignment sets (c.Transport = t, s.client.Transport = t).
-func (p *defaultClientPass) noteTransportSet(as *ast.AssignStmt) {
-	for _, lhs := range as.Lhs {
-		sel, ok := ast.Unparen(lhs).(*ast.SelectorExpr)
-		if !ok || sel.Sel.Name != "Transport" || !isClient(p.TypesInfo.TypeOf(sel.X)) {
-			continue
-		}
-		if obj := storageOf(p.TypesInfo, sel.X); obj != nil {
-			p.transportSet[obj] = true
-		}
-	}
-}
-
 // storageOf returns the variable or field an expression names: c, s.c,
 // (*c), or nil.
 func storageOf(info *types.Info, e ast.Expr) types.Object {
@@ -404,11 +391,20 @@ func storageOf(info *types.Info, e ast.Expr) types.Object {
 	return nil
 }
 
-// transportSetLater reports whether a client literal is stored in a
-// variable or field whose Transport the package sets elsewhere: the
-// literal needs none of its own.
-func (p *defaultClientPass) transportSetLater(s defaultSite) bool {
-	if len(p.transportSet) == 0 {
+// clientPrivate reports whether the Transport of the client a literal
+// makes is left to net/http: nothing hands the client to a function, and
+// the package never looks at or sets a client's Transport itself.
+//
+// Code that gets a client may give it a Transport of its own when it has
+// none (resty's createClient does) or fetch its Transport to reconfigure
+// it (SetTLSClientConfig); with the package's shared Transport in place it
+// would keep, or worse change for every client, the shared settings. A
+// client that is only used for requests, returned, or stored in a
+// variable or field is what the rule is for: its nil Transport meant
+// http.DefaultTransport, the shared Transport is a better pool of the
+// same settings.
+func (p *defaultClientPass) clientPrivate(s defaultSite) bool {
+	if p.inspectsTransports() {
 		return false
 	}
 	file := p.enclosingFile(s.pos)
@@ -419,30 +415,113 @@ func (p *defaultClientPass) transportSetLater(s defaultSite) bool {
 	if !ok {
 		return false
 	}
-	if cur.ParentEdgeKind() == edge.UnaryExpr_X && cur.Parent().Node().(*ast.UnaryExpr).Op == token.AND {
-		cur = cur.Parent()
-	}
-	for cur.ParentEdgeKind() == edge.ParenExpr_X {
-		cur = cur.Parent()
-	}
-	var target types.Object
-	switch parent := cur.Parent().Node().(type) {
-	case *ast.AssignStmt:
-		if i := cur.ParentEdgeIndex(); cur.ParentEdgeKind() == edge.AssignStmt_Rhs && len(parent.Lhs) == len(parent.Rhs) {
-			target = storageOf(p.TypesInfo, parent.Lhs[i])
+	info := p.TypesInfo
+	seen := map[*types.Var]bool{}
+	var handedOn func(c inspector.Cursor) bool
+	handedOn = func(c inspector.Cursor) bool {
+		for {
+			if c.ParentEdgeKind() == edge.ParenExpr_X {
+				c = c.Parent()
+				continue
+			}
+			if u, ok := c.Parent().Node().(*ast.UnaryExpr); ok && u.Op == token.AND {
+				c = c.Parent()
+				continue
+			}
+			if u, ok := c.Parent().Node().(*ast.StarExpr); ok && u.X == c.Node() {
+				c = c.Parent()
+				continue
+			}
+			break
 		}
-	case *ast.ValueSpec:
-		if i := cur.ParentEdgeIndex(); cur.ParentEdgeKind() == edge.ValueSpec_Values && len(parent.Names) == len(parent.Values) {
-			target = p.TypesInfo.Defs[parent.Names[i]]
+		switch c.ParentEdgeKind() {
+		case edge.CallExpr_Args:
+			return true
+		case edge.SelectorExpr_X:
+			ok, _ := clientUseOK(c)
+			return !ok
+		case edge.AssignStmt_Rhs, edge.ValueSpec_Values:
+			var lhs ast.Expr
+			switch parent := c.Parent().Node().(type) {
+			case *ast.AssignStmt:
+				if len(parent.Lhs) != len(parent.Rhs) {
+					return true
+				}
+				lhs = parent.Lhs[c.ParentEdgeIndex()]
+			case *ast.ValueSpec:
+				if len(parent.Names) != len(parent.Values) {
+					return true
+				}
+				lhs = parent.Names[c.ParentEdgeIndex()]
+			}
+			v := localVar(info, lhs)
+			if v == nil || seen[v] {
+				return false // stored in a field or package variable, or followed already
+			}
+			seen[v] = true
+			fn, ok := enclosingFunc(c)
+			if !ok {
+				return true
+			}
+			for use := range fn.Preorder((*ast.Ident)(nil)) {
+				if info.Uses[use.Node().(*ast.Ident)] == v && use.ParentEdgeKind() != edge.AssignStmt_Lhs && handedOn(use) {
+					return true
+				}
+			}
+			return false
 		}
-	case *ast.KeyValueExpr:
-		if id, ok := parent.Key.(*ast.Ident); ok && cur.ParentEdgeKind() == edge.KeyValueExpr_Value {
-			if v, ok := p.TypesInfo.Uses[id].(*types.Var); ok && v.IsField() {
-				target = v
+		// Returned, stored in a composite, compared: not handed to code
+		// that could look at its Transport.
+		return false
+	}
+	return !handedOn(cur)
+}
+
+// inspectsTransports reports whether the package reads or sets the
+// Transport of an http.Client anywhere (c.Transport == nil,
+// c.Transport = rt, c.Transport.(*http.Transport)): it manages transports
+// itself, and its client literals are left to it.
+func (p *defaultClientPass) inspectsTransports() bool {
+	if p.inspects != nil {
+		return *p.inspects
+	}
+	found := false
+	for _, f := range p.Syntax {
+		for c := range p.inspectorOf(f).Root().Preorder((*ast.SelectorExpr)(nil)) {
+			sel := c.Node().(*ast.SelectorExpr)
+			if sel.Sel.Name == "Transport" && isClient(p.TypesInfo.TypeOf(sel.X)) {
+				found = true
+				break
 			}
 		}
 	}
-	return target != nil && p.transportSet[target]
+	p.inspects = &found
+	return found
+}
+
+// clientUseOK reports whether the client value at cur is used only for a
+// request or a field other than Transport, and says why not otherwise.
+func clientUseOK(cur inspector.Cursor) (bool, string) {
+	sel, ok := cur.Parent().Node().(*ast.SelectorExpr)
+	if !ok || cur.ParentEdgeKind() != edge.SelectorExpr_X {
+		return false, "handed on"
+	}
+	switch sel.Sel.Name {
+	case "Do", "Get", "Head", "Post", "PostForm", "CloseIdleConnections":
+		return cur.Parent().ParentEdgeKind() == edge.CallExpr_Fun, "a method value"
+	case "Transport":
+		return false, "its Transport is used"
+	}
+	return true, ""
+}
+
+// enclosingFunc returns the innermost function (declaration or literal)
+// around cur.
+func enclosingFunc(cur inspector.Cursor) (inspector.Cursor, bool) {
+	for c := range cur.Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		return c, true
+	}
+	return inspector.Cursor{}, false
 }
 
 // enclosingFile returns the file of the package that contains pos.

@@ -226,8 +226,10 @@ func (dc *drainClose) acquisition(f *rewrite.File, fn, cur inspector.Cursor, cal
 		return nil
 	}
 	resp := localVar(info, lhs[idx])
-	if resp == nil {
-		return nil // stored in a field, a global, a map: not ours
+	if resp == nil || resp.Pos() < fn.Node().Pos() || resp.Pos() >= fn.Node().End() {
+		// Stored in a field, a global, a map, or a variable of an
+		// enclosing function (a closure hands the response out): not ours.
+		return nil
 	}
 	acq := &acquisition{f: f, fn: fn, stmt: parent, call: call, resp: resp}
 	if errIdx >= 0 {

@@ -174,6 +174,12 @@ func (dc *drainClose) value(acq *acquisition, own *ownership, vars map[*types.Va
 			return
 		}
 		fn := calleeFunc(info, pn)
+		if kind == trackBody && wrapsReader(fn, argIdx) {
+			// io.LimitReader(resp.Body, n): reading it to EOF reads the
+			// body to EOF or to a bound, which is what a drain does.
+			dc.value(acq, own, vars, p, trackBody)
+			return
+		}
 		if kind != trackDerived && readsToEOF(fn, argIdx, pn, info) {
 			own.eof[pn] = true
 			return
@@ -282,6 +288,19 @@ func readsToEOF(fn *types.Func, argIdx int, call *ast.CallExpr, info *types.Info
 		return argIdx == 1 && isDiscard(objOf(info, call.Args[0]))
 	case fn.Name() == "ReadFrom" && fn.Signature().Recv() != nil:
 		return argIdx == 0
+	}
+	return false
+}
+
+// wrapsReader reports whether fn returns a reader over its argument
+// argIdx that ends where that reader ends, or at a bound: io.LimitReader,
+// io.TeeReader, http.MaxBytesReader.
+func wrapsReader(fn *types.Func, argIdx int) bool {
+	switch {
+	case isFunc(fn, "io", "LimitReader"), isFunc(fn, "io", "TeeReader"):
+		return argIdx == 0
+	case isFunc(fn, netHTTP, "MaxBytesReader"):
+		return argIdx == 1
 	}
 	return false
 }

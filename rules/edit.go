@@ -66,11 +66,19 @@ func (s stmtSlot) index() int {
 	return -1
 }
 
-// insertAfter inserts stmts after the slot's statement.
+// insertAfter inserts stmts after the slot's statement. The spacing
+// after the statement (a blank line before what follows) moves after the
+// new statements, so that they join the statement they complete.
 func (s stmtSlot) insertAfter(stmts ...dst.Stmt) bool {
 	i := s.index()
 	if i < 0 {
 		return false
+	}
+	if len(stmts) > 0 {
+		dec := s.stmt.Decorations()
+		stmts[0].Decorations().Before = dst.NewLine
+		stmts[len(stmts)-1].Decorations().After = dec.After
+		dec.After = dst.NewLine
 	}
 	*s.list = append((*s.list)[:i+1], append(stmts, (*s.list)[i+1:]...)...)
 	return true
