@@ -68,7 +68,7 @@ func newDrainClose(c Config) *rewrite.Rule {
 		Adds:    []string{"io", netHTTP},
 	}
 	r.Run = func(pass *rewrite.Pass) {
-		dc := &drainClose{pass: pass, cfg: c, drain: drains(c.Drain, pass.GoVersion), helpers: map[*types.Func]bool{}}
+		dc := &drainClose{pass: pass, cfg: c, drain: drains(c.Drain, pass.GoVersion), helpers: map[helperKey]helperKind{}}
 		for _, f := range pass.Files {
 			dc.file(f)
 		}
@@ -92,7 +92,7 @@ type drainClose struct {
 	pass    *rewrite.Pass
 	cfg     Config
 	drain   bool
-	helpers map[*types.Func]bool // module helpers: whether they read to EOF and close their argument
+	helpers map[helperKey]helperKind // module helpers: what they do with a body they are handed
 }
 
 // file rewrites the owned responses of every function in f.
@@ -184,11 +184,25 @@ func (dc *drainClose) acquisition(f *rewrite.File, fn, cur inspector.Cursor, cal
 	if isMethod(calleeFunc(info, call), "net/http/httptest", "ResponseRecorder", "Result") {
 		return nil // a recorded response: no connection behind it
 	}
+	for _, a := range call.Args {
+		if isResponsePtr(info.TypeOf(a)) {
+			// found, resp, err := requireNotFoundOrOK(resp): the same
+			// response handed through a function, not a new one.
+			return nil
+		}
+	}
 	errIdx := -1
 	if tv := info.Types[call]; n > 1 {
 		tuple := tv.Type.(*types.Tuple)
 		if last := tuple.At(n - 1).Type(); types.Identical(last, types.Universe.Lookup("error").Type()) {
 			errIdx = n - 1
+		}
+		if n > 2 || errIdx < 0 {
+			// conn, resp, err := dialer.Dial(...): the response comes
+			// with what the call is for (a websocket connection that took
+			// over the HTTP one, a body already read); the function that
+			// made it has done what was needed with its body.
+			return nil
 		}
 	}
 	name := calleeName(call)

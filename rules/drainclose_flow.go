@@ -4,6 +4,8 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -21,6 +23,7 @@ type ownership struct {
 	closes    map[*ast.CallExpr]bool // v.Body.Close() calls
 	eof       map[*ast.CallExpr]bool // calls that read the body to EOF or drain it
 	alsoClose map[*ast.CallExpr]bool // of those, the ones that also close it (module helpers)
+	onError   map[*ast.CallExpr]bool // helpers that drain and close it when they return an error
 	handlers  map[*ast.CallExpr]bool // calls of other functions handed the response or its body
 }
 
@@ -42,6 +45,7 @@ func (dc *drainClose) ownership(acq *acquisition) *ownership {
 		closes:    map[*ast.CallExpr]bool{},
 		eof:       map[*ast.CallExpr]bool{},
 		alsoClose: map[*ast.CallExpr]bool{},
+		onError:   map[*ast.CallExpr]bool{},
 		handlers:  map[*ast.CallExpr]bool{},
 	}
 	info := dc.pass.TypesInfo
@@ -184,11 +188,16 @@ func (dc *drainClose) value(acq *acquisition, own *ownership, vars map[*types.Va
 			own.eof[pn] = true
 			return
 		}
-		if kind != trackDerived && fn != nil && dc.drainHelper(fn, argIdx) {
-			own.eof[pn] = true
-			own.alsoClose[pn] = true
-			own.handlers[pn] = true
-			return
+		if kind != trackDerived && fn != nil {
+			switch dc.drainHelper(fn, argIdx) {
+			case drainsAlways:
+				own.eof[pn] = true
+				own.alsoClose[pn] = true
+				own.handlers[pn] = true
+				return
+			case drainsOnError:
+				own.onError[pn] = true
+			}
 		}
 		if kind != trackDerived {
 			own.handlers[pn] = true
@@ -338,53 +347,122 @@ func (dc *drainClose) upgrades(acq *acquisition) bool {
 	return found
 }
 
-// drainHelper reports whether fn, a function of the module, reads its
-// argument argIdx (a response or a body) to EOF and closes it, as
-// ensureReaderClosed(resp) or DrainBody(resp.Body) do.
-func (dc *drainClose) drainHelper(fn *types.Func, argIdx int) bool {
-	if v, ok := dc.helpers[fn]; ok {
-		return v
-	}
-	dc.helpers[fn] = false // break recursion
-	decl, imports := dc.funcDecl(fn)
-	ok := decl != nil && decl.Body != nil && helperDrains(decl, argIdx, imports, 0)
-	dc.helpers[fn] = ok
-	return ok
+// A helperKind says what a function of the module does with the
+// response or body it is handed.
+type helperKind int
+
+const (
+	notHelper     helperKind = iota
+	drainsAlways             // reads it to EOF (or drains it) and closes it
+	drainsOnError            // does so on the paths where it returns an error (requireOK)
+)
+
+// helperDecl is a function declaration of the module, with what is
+// needed to read it: the import names of its file, and a way to find the
+// declarations of the functions it calls.
+type helperDecl struct {
+	fd      *ast.FuncDecl
+	imports map[string]string
+	callee  func(call *ast.CallExpr) *helperDecl
 }
 
-// funcDecl finds the declaration of fn in the package or elsewhere in the
-// module, with the import names of its file (name -> path).
-func (dc *drainClose) funcDecl(fn *types.Func) (*ast.FuncDecl, map[string]string) {
+// drainHelper says whether fn, a function of the module, reads its
+// argument argIdx (a response or a body) to EOF and closes it, as
+// ensureReaderClosed(resp), DrainBody(resp.Body) or a requireOK(resp)
+// that drains the body of the responses it turns into errors do. Calls
+// of other helpers are followed a few levels deep.
+func (dc *drainClose) drainHelper(fn *types.Func, argIdx int) helperKind {
+	return dc.helperKindOf(dc.funcDecl(fn), argIdx, 0)
+}
+
+type helperKey struct {
+	fd  *ast.FuncDecl
+	arg int
+}
+
+func (dc *drainClose) helperKindOf(h *helperDecl, argIdx, depth int) helperKind {
+	if h == nil || h.fd.Body == nil || depth > 4 {
+		return notHelper
+	}
+	key := helperKey{h.fd, argIdx}
+	if k, ok := dc.helpers[key]; ok {
+		return k
+	}
+	dc.helpers[key] = notHelper // break recursion
+	k := dc.readHelper(h, argIdx, depth)
+	dc.helpers[key] = k
+	return k
+}
+
+// funcDecl finds the declaration of fn in the package (typed) or
+// elsewhere in the module (parsed).
+func (dc *drainClose) funcDecl(fn *types.Func) *helperDecl {
+	if fn == nil {
+		return nil
+	}
 	fn = fn.Origin()
 	if fn.Pkg() == dc.pass.Pkg {
 		for _, f := range dc.pass.Syntax {
 			for _, d := range f.Decls {
 				if fd, ok := d.(*ast.FuncDecl); ok && dc.pass.TypesInfo.Defs[fd.Name] == fn {
-					return fd, importsOf(f).byName
+					return &helperDecl{fd, importsOf(f).byName, func(call *ast.CallExpr) *helperDecl {
+						return dc.funcDecl(calleeFunc(dc.pass.TypesInfo, call))
+					}}
 				}
 			}
 		}
-		return nil, nil
+		return nil
 	}
 	pos := dc.pass.Fset.Position(fn.Pos())
 	if !pos.IsValid() || pos.Filename == "" {
-		return nil, nil
+		return nil
 	}
 	f, fset := dc.pass.ModuleFile(pos.Filename)
 	if f == nil {
-		return nil, nil
+		return nil
 	}
 	for _, d := range f.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == fn.Name() && fset.Position(fd.Name.Pos()).Line == pos.Line {
-			return fd, importsOf(f).byName
+			return dc.parsedDecl(fd, f, pos.Filename)
 		}
 	}
-	return nil, nil
+	return nil
 }
 
-// helperDrains reads a helper's body syntactically: does it read its
-// parameter argIdx (or the parameter's Body) to EOF and close it?
-func helperDrains(fd *ast.FuncDecl, argIdx int, imports map[string]string, depth int) bool {
+// parsedDecl wraps a declaration read without types: a call of a plain
+// name is looked up among the functions of the files of its directory.
+func (dc *drainClose) parsedDecl(fd *ast.FuncDecl, f *ast.File, filename string) *helperDecl {
+	return &helperDecl{fd, importsOf(f).byName, func(call *ast.CallExpr) *helperDecl {
+		id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+		if !ok {
+			return nil
+		}
+		dir := filepath.Dir(filename)
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+				continue
+			}
+			path := filepath.Join(dir, e.Name())
+			g, _ := dc.pass.ModuleFile(path)
+			if g == nil || g.Name.Name != f.Name.Name {
+				continue
+			}
+			for _, d := range g.Decls {
+				if gd, ok := d.(*ast.FuncDecl); ok && gd.Recv == nil && gd.Name.Name == id.Name {
+					return dc.parsedDecl(gd, g, path)
+				}
+			}
+		}
+		return nil
+	}}
+}
+
+// readHelper reads a helper's body: does it read its parameter argIdx
+// (or the parameter's Body) to EOF and close it, and on every path or
+// only behind a condition?
+func (dc *drainClose) readHelper(h *helperDecl, argIdx, depth int) helperKind {
+	fd := h.fd
 	var params []string
 	for _, field := range fd.Type.Params.List {
 		if len(field.Names) == 0 {
@@ -395,7 +473,7 @@ func helperDrains(fd *ast.FuncDecl, argIdx int, imports map[string]string, depth
 		}
 	}
 	if argIdx >= len(params) || params[argIdx] == "_" {
-		return false
+		return notHelper
 	}
 	p := params[argIdx]
 	// isParam reports whether e is the parameter, its Body, or a reader
@@ -427,27 +505,79 @@ func helperDrains(fd *ast.FuncDecl, argIdx int, imports map[string]string, depth
 		if !ok {
 			return "", ""
 		}
-		return imports[id.Name], sel.Sel.Name
+		return h.imports[id.Name], sel.Sel.Name
 	}
-	reads, closes := false, false
-	ast.Inspect(fd.Body, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
+	reads, closes, conditional := false, false, false
+	returned := false // a return came before, in source order
+	var visit func(n ast.Node, nested bool)
+	visit = func(n ast.Node, nested bool) {
+		ast.Inspect(n, func(x ast.Node) bool {
+			switch x := x.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ReturnStmt:
+				for _, r := range x.Results {
+					visit(r, nested)
+				}
+				returned = true
+				return false
+			case *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt, *ast.ForStmt, *ast.RangeStmt:
+				if x != n {
+					visit(x, true)
+					return false
+				}
+			case *ast.CallExpr:
+				path, name := pkgFunc(x)
+				found := false
+				switch {
+				case (path == "io" || path == "io/ioutil") && name == "ReadAll" && len(x.Args) == 1 && isParam(x.Args[0]):
+					reads, found = true, true
+				case path == "io" && (name == "Copy" || name == "CopyN" || name == "CopyBuffer") && len(x.Args) >= 2 && isParam(x.Args[1]):
+					reads, found = true, true
+				}
+				if sel, ok := x.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Close" && isParam(sel.X) {
+					closes, found = true, true
+				}
+				if !found {
+					for i, a := range x.Args {
+						if !isParam(a) {
+							continue
+						}
+						if k := dc.helperKindOf(h.callee(x), i, depth+1); k != notHelper {
+							reads, closes, found = true, true, true
+							if k == drainsOnError {
+								conditional = true
+							}
+						}
+					}
+				}
+				if found && (nested || returned) {
+					conditional = true
+				}
+			}
 			return true
-		}
-		path, name := pkgFunc(call)
-		switch {
-		case (path == "io" || path == "io/ioutil") && name == "ReadAll" && len(call.Args) == 1 && isParam(call.Args[0]):
-			reads = true
-		case path == "io" && (name == "Copy" || name == "CopyN" || name == "CopyBuffer") && len(call.Args) >= 2 && isParam(call.Args[1]):
-			reads = true
-		}
-		if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Close" && isParam(sel.X) {
-			closes = true
-		}
-		return true
-	})
-	return reads && closes
+		})
+	}
+	for _, stmt := range fd.Body.List {
+		visit(stmt, false)
+	}
+	switch {
+	case !reads || !closes:
+		return notHelper
+	case conditional && returnsError(fd):
+		return drainsOnError
+	}
+	return drainsAlways // unconditional, or behind a nil guard
+}
+
+// returnsError reports whether a function's last result is an error.
+func returnsError(fd *ast.FuncDecl) bool {
+	res := fd.Type.Results
+	if res == nil || len(res.List) == 0 {
+		return false
+	}
+	id, ok := res.List[len(res.List)-1].Type.(*ast.Ident)
+	return ok && id.Name == "error"
 }
 
 // A pathState is what is known on one path through the function after
@@ -571,7 +701,13 @@ func (w *walker) stmt(c inspector.Cursor, st pathState, ctx walkCtx) (pathState,
 			st = w.events(c, c.ChildAt(edge.IfStmt_Init, -1), st)
 		}
 		st = w.events(c, c.ChildAt(edge.IfStmt_Cond, -1), st)
-		a, fa := w.list(c.ChildAt(edge.IfStmt_Body, -1), st, deeper(ctx))
+		bst := st
+		if w.errorFromDrainer(c, n) {
+			// if err := requireOK(resp); err != nil { ... }: the helper
+			// drained and closed the body before returning the error.
+			bst.closed, bst.eof = true, true
+		}
+		a, fa := w.list(c.ChildAt(edge.IfStmt_Body, -1), bst, deeper(ctx))
 		b, fb := st, true
 		if n.Else != nil {
 			b, fb = w.stmt(c.ChildAt(edge.IfStmt_Else, -1), st, deeper(ctx))
@@ -706,6 +842,55 @@ func (w *walker) stmt(c inspector.Cursor, st pathState, ctx walkCtx) (pathState,
 	default:
 		return w.events(c, c, st), true
 	}
+}
+
+// errorFromDrainer reports whether the if statement at c tests, for
+// non-nil, the error of a helper that drains and closes the body when it
+// returns one: the call itself, or a variable set by it in the if's init
+// or in the statement just before the if.
+func (w *walker) errorFromDrainer(c inspector.Cursor, n *ast.IfStmt) bool {
+	be, ok := ast.Unparen(n.Cond).(*ast.BinaryExpr)
+	if !ok || be.Op != token.NEQ {
+		return false
+	}
+	x := be.X
+	if id, ok := ast.Unparen(be.X).(*ast.Ident); ok && id.Name == "nil" {
+		x = be.Y
+	}
+	x = ast.Unparen(x)
+	if call, ok := x.(*ast.CallExpr); ok {
+		return w.own.onError[call]
+	}
+	id, ok := x.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	info := w.dc.pass.TypesInfo
+	sets := func(s ast.Stmt) bool {
+		as, ok := s.(*ast.AssignStmt)
+		if !ok || len(as.Rhs) != 1 {
+			return false
+		}
+		call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+		if !ok || !w.own.onError[call] {
+			return false
+		}
+		for _, l := range as.Lhs {
+			if lid, ok := l.(*ast.Ident); ok && info.ObjectOf(lid) == info.ObjectOf(id) {
+				return true
+			}
+		}
+		return false
+	}
+	if n.Init != nil {
+		return sets(n.Init)
+	}
+	if prev, ok := c.PrevSibling(); ok {
+		if s, ok := prev.Node().(ast.Stmt); ok {
+			return sets(s)
+		}
+	}
+	return false
 }
 
 // inBody reports whether x is one of the statements of clause's body
