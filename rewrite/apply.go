@@ -349,5 +349,11 @@ func packageErrors(pkg *packages.Package) []string {
 			out = append(out, msg)
 		}
 	}
+	// Like gofmt, say the first few: the rest are usually consequences.
+	const maxErrors = 10
+	if len(out) > maxErrors {
+		more := len(out) - maxErrors
+		out = append(out[:maxErrors], fmt.Sprintf("%s: %d more errors", pkg.PkgPath, more))
+	}
 	return out
 }

@@ -240,7 +240,7 @@ func (dc *drainClose) acquisition(f *rewrite.File, fn, cur inspector.Cursor, cal
 		return nil
 	}
 	resp := localVar(info, lhs[idx])
-	if resp == nil || resp.Pos() < fn.Node().Pos() || resp.Pos() >= fn.Node().End() {
+	if resp == nil || resp.Pos() < fn.Node().Pos() || resp.Pos() >= fn.Node().End() || isNamedResult(fn, resp) {
 		// Stored in a field, a global, a map, or a variable of an
 		// enclosing function (a closure hands the response out): not ours.
 		return nil
@@ -263,6 +263,29 @@ func (dc *drainClose) acquisition(f *rewrite.File, fn, cur inspector.Cursor, cal
 		}
 	}
 	return acq
+}
+
+// isNamedResult reports whether v is a named result of the function fn:
+// whatever it holds when fn returns goes to the caller.
+func isNamedResult(fn inspector.Cursor, v *types.Var) bool {
+	var ft *ast.FuncType
+	switch n := fn.Node().(type) {
+	case *ast.FuncDecl:
+		ft = n.Type
+	case *ast.FuncLit:
+		ft = n.Type
+	}
+	if ft == nil || ft.Results == nil {
+		return false
+	}
+	for _, field := range ft.Results.List {
+		for _, name := range field.Names {
+			if name.Pos() == v.Pos() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func identOf(e ast.Expr) *ast.Ident {
@@ -294,7 +317,6 @@ func (dc *drainClose) fix(acq *acquisition) {
 	}
 
 	// Find the error check the defer goes after.
-	list := stmtList(acq.stmt)
 	check, early, problem := dc.errorCheck(acq, own)
 	if problem != "" {
 		pass.Reportf(acq.call.Pos(), "%s", problem)
@@ -304,12 +326,22 @@ func (dc *drainClose) fix(acq *acquisition) {
 	if check.Valid() {
 		anchor = check
 	}
-	anchorIdx := anchor.ParentEdgeIndex()
 
 	// Walk every path from after the check to where the body's owner
-	// loses it.
+	// loses it. A defer written before the check is registered on every path after
+	// it. It moves after the check only if it would dereference a nil
+	// response (defer resp.Body.Close(), drain(resp.Body), a closure
+	// that does not test resp); a deferred call handed resp itself, such
+	// as minio's nil-safe closeResponse(resp), is trusted where it is.
+	var init pathState
+	moveEarly := false
+	if early != nil {
+		init.deferred = true
+		init.drained = early.handler || early.drains
+		moveEarly = !early.nilSafe
+	}
 	w := &walker{dc: dc, acq: acq, own: own}
-	w.region(list[anchorIdx+1:], anchor)
+	w.region(anchor, init)
 	if w.problem != "" {
 		pass.Reportf(acq.call.Pos(), "%s", w.problem)
 		return
@@ -375,7 +407,7 @@ func (dc *drainClose) fix(acq *acquisition) {
 			}
 		}
 		switch {
-		case early != nil:
+		case moveEarly:
 			edits = append(edits, dc.moveAfter(acq.f, early.stmt, anchor))
 			changed = true
 		case leaks && plain != nil:
@@ -402,7 +434,7 @@ func (dc *drainClose) fix(acq *acquisition) {
 		handled = true
 	}
 	if handled {
-		if early != nil {
+		if moveEarly {
 			edits = append(edits, dc.moveAfter(acq.f, early.stmt, anchor))
 			changed = true
 		}
@@ -445,7 +477,7 @@ func (dc *drainClose) fix(acq *acquisition) {
 			}
 			c := closures[0]
 			edits = append(edits, dc.insertDrainBefore(acq.f, c.closeStmt, v))
-			if !c.atAnchor(anchor) {
+			if !c.atAnchor(anchor) && !c.nilSafe {
 				edits = append(edits, dc.moveAfter(acq.f, c.stmt, anchor))
 			}
 			for _, p := range plains {
@@ -466,7 +498,7 @@ func (dc *drainClose) fix(acq *acquisition) {
 			}
 		}
 		changed = true
-	} else if early != nil {
+	} else if moveEarly {
 		edits = append(edits, dc.moveAfter(acq.f, early.stmt, anchor))
 		changed = true
 	}
@@ -678,6 +710,7 @@ func (dc *drainClose) errorCheck(acq *acquisition, own *ownership) (check inspec
 			if len(w.defers) == 1 {
 				early = &w.defers[0]
 				early.topLevel = true
+				early.nilSafe = nilSafeDefer(info, d, early, acq.resp)
 				continue
 			}
 		}
@@ -685,6 +718,52 @@ func (dc *drainClose) errorCheck(acq *acquisition, own *ownership) (check inspec
 			return c, nil, fmt.Sprintf("%s is used before the error of %s is checked; check the error right after the call, then drain and close %s.Body", v, name, v)
 		}
 	}
+}
+
+// nilSafeDefer reports whether a deferred handler or closure of the body
+// can run on a nil response: a call handed the response itself (whose
+// callee is trusted to check it), or a closure that tests it against nil.
+// A deferred resp.Body.Close() or drain(resp.Body) dereferences it when
+// the defer statement runs.
+func nilSafeDefer(info *types.Info, d *ast.DeferStmt, di *deferInfo, resp *types.Var) bool {
+	derefs := func(n ast.Node) bool {
+		found := false
+		ast.Inspect(n, func(x ast.Node) bool {
+			if sel, ok := x.(*ast.SelectorExpr); ok {
+				if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok && info.ObjectOf(id) == resp {
+					found = true
+				}
+			}
+			return !found
+		})
+		return found
+	}
+	switch {
+	case di.handler:
+		for _, a := range d.Call.Args {
+			if derefs(a) {
+				return false
+			}
+		}
+		return true
+	case di.closure:
+		found := false
+		ast.Inspect(d.Call.Fun, func(x ast.Node) bool {
+			if be, ok := x.(*ast.BinaryExpr); ok && (be.Op == token.EQL || be.Op == token.NEQ) {
+				if mentions(info, be, resp) {
+					if id, ok := ast.Unparen(be.Y).(*ast.Ident); ok && id.Name == "nil" {
+						found = true
+					}
+					if id, ok := ast.Unparen(be.X).(*ast.Ident); ok && id.Name == "nil" {
+						found = true
+					}
+				}
+			}
+			return !found
+		})
+		return found
+	}
+	return false
 }
 
 // testsErr reports whether cond is err != nil (either way round), alone

@@ -611,6 +611,7 @@ type deferInfo struct {
 	closeStmt inspector.Cursor
 	drains    bool // the deferred code drains before closing
 	handler   bool // a deferred call handed the response or its body
+	nilSafe   bool // written before the error check, it can run on a nil response
 }
 
 func (d deferInfo) atAnchor(anchor inspector.Cursor) bool { return isNextStmt(d.stmt, anchor) }
@@ -636,8 +637,7 @@ type walkCtx struct {
 	breaks *[]pathState // states at the breaks of the innermost breakable construct
 }
 
-func (w *walker) region(after []ast.Stmt, anchor inspector.Cursor) {
-	var st pathState
+func (w *walker) region(anchor inspector.Cursor, st pathState) {
 	c, ok := anchor.NextSibling()
 	for ; ok; c, ok = c.NextSibling() {
 		var falls bool
