@@ -29,14 +29,37 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := (&cli{
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &cli{
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
 		Terminal: term.IsTerminal(int(os.Stderr.Fd())),
-	}).run(ctx, os.Args[1:])
-	stop()
-	os.Exit(code)
+	}
+	c.interrupted(cancel)
+	os.Exit(c.run(ctx, os.Args[1:]))
+}
+
+// interrupted makes the first SIGINT or SIGTERM cancel the run: the engine
+// writes no file after it, finishes the one being written, and ends with
+// exit status 2, so that every file is either old or new. A second signal
+// exits at once, but only once the file being written (if any) is complete
+// and its temporary file gone.
+func (c *cli) interrupted(cancel func()) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	eol := "" // clears the progress line on a terminal
+	if c.Terminal {
+		eol = "\r\033[K"
+	}
+	go func() {
+		sig := <-sigs
+		fmt.Fprintf(c.Stderr, "%shttpfix: %v: stopping; files not yet written are left unchanged (signal again to quit at once)\n", eol, sig)
+		cancel()
+		<-sigs
+		rewrite.Halt()
+		fmt.Fprintf(c.Stderr, "%shttpfix: stopped; files not yet written are unchanged\n", eol)
+		os.Exit(2)
+	}()
 }
 
 // cli is the command line, with its input and output injectable for tests.
@@ -63,14 +86,21 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	if code >= 0 {
 		return code
 	}
-	return rewrite.Run(ctx, opts).ExitCode
+	res := rewrite.Run(ctx, opts)
+	if ctx.Err() != nil && res.ExitCode < 2 {
+		// Interrupted after the last file was written, or while the last
+		// packages were being loaded: the run is not complete all the same.
+		fmt.Fprintln(c.Stderr, "httpfix: interrupted; files not yet written are unchanged")
+		return 2
+	}
+	return res.ExitCode
 }
 
 // options parses the command line into the engine's options. It returns an
 // exit status >= 0 if the command must stop there (-help, a bad flag).
 func (c *cli) options(args []string) (rewrite.Options, int) {
 	fs := flag.NewFlagSet("httpfix", flag.ContinueOnError)
-	fs.SetOutput(c.Stderr)
+	fs.SetOutput(io.Discard) // errors are printed below, in one line
 	var (
 		diff    = fs.Bool("diff", false, "print the changes as a unified diff (the default)")
 		write   = fs.Bool("w", false, "write the changes to the files")
@@ -84,14 +114,14 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 	)
 	flagCfg := rules.DefaultConfig()
 	flagCfg.RegisterFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprint(c.Stderr, usage)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(c.Stdout)
+			fmt.Fprint(c.Stdout, usage)
+			fs.PrintDefaults()
 			return rewrite.Options{}, 0
 		}
+		fmt.Fprintf(c.Stderr, "httpfix: %v (httpfix -help lists the flags)\n", err)
 		return rewrite.Options{}, 2
 	}
 	set := map[string]bool{}
