@@ -210,10 +210,26 @@ func (e *engine) render(pkg *packages.Package, f *File, original []byte, imports
 		return nil, fmt.Errorf("rewritten file does not parse: %v", err)
 	}
 	got, err := format.Source(merged)
-	if err != nil || !bytes.Equal(got, want) {
+	if err != nil || !bytes.Equal(withoutBlankLines(got), withoutBlankLines(want)) {
+		if isCRLF(original) {
+			rewritten = bytes.ReplaceAll(rewritten, []byte("\n"), []byte("\r\n"))
+		}
 		return rewritten, nil
 	}
 	return merged, nil
+}
+
+// withoutBlankLines drops the empty lines of formatted source, which mean
+// nothing to the compiler: the printer sometimes loses one the original
+// has (after a // comment ending in \r\n) where the merge keeps it.
+func withoutBlankLines(src []byte) []byte {
+	var out []byte
+	for _, l := range bytes.SplitAfter(src, []byte("\n")) {
+		if len(bytes.TrimSpace(l)) > 0 {
+			out = append(out, l...)
+		}
+	}
+	return out
 }
 
 // restore prints a decorated file, managing its imports: imports a rule
@@ -329,20 +345,51 @@ func importsC(f *ast.File) bool {
 }
 
 // packageErrors returns the errors of a package that failed to load, one
-// line each, without duplicates.
+// line each: the first syntax error of each file that does not parse
+// (what follows is the parser losing its way, and the type errors it
+// causes are consequences), else the type errors, else what the go
+// command said, without the "# pkg" header of a failed compile.
 func packageErrors(pkg *packages.Package) []string {
+	byKind := map[packages.ErrorKind][]packages.Error{}
+	for _, err := range pkg.Errors {
+		byKind[err.Kind] = append(byKind[err.Kind], err)
+	}
+	var errs []packages.Error
+	switch {
+	case len(byKind[packages.ParseError]) > 0:
+		seenFile := map[string]bool{}
+		for _, err := range byKind[packages.ParseError] {
+			file := err.Pos
+			if i := strings.IndexByte(file, ':'); i >= 0 {
+				file = file[:i]
+			}
+			if !seenFile[file] {
+				seenFile[file] = true
+				errs = append(errs, err)
+			}
+		}
+	case len(byKind[packages.TypeError]) > 0:
+		errs = byKind[packages.TypeError]
+	default:
+		errs = pkg.Errors
+	}
 	seen := map[string]bool{}
 	var out []string
-	for _, err := range pkg.Errors {
-		msg := err.Msg
-		if err.Pos != "" && err.Pos != "-" {
-			msg = err.Pos + ": " + msg
-		} else {
-			msg = pkg.PkgPath + ": " + msg
+	for _, err := range errs {
+		msg := strings.TrimSpace(err.Msg)
+		if strings.HasPrefix(msg, "# ") {
+			// A failed compile: the header, then the compiler's lines.
+			if _, rest, ok := strings.Cut(msg, "\n"); ok {
+				msg = strings.TrimSpace(rest)
+			}
 		}
-		msg = strings.TrimSpace(msg)
 		if i := strings.IndexByte(msg, '\n'); i >= 0 {
 			msg = msg[:i]
+		}
+		if err.Pos != "" && err.Pos != "-" {
+			msg = err.Pos + ": " + msg
+		} else if !strings.HasPrefix(msg, pkg.PkgPath) {
+			msg = pkg.PkgPath + ": " + msg
 		}
 		if !seen[msg] {
 			seen[msg] = true

@@ -24,7 +24,7 @@ import (
 // A file with CRLF line endings is merged without them and gets them back
 // on the lines the rewrite contributes.
 func merge(original, base, rewritten []byte) []byte {
-	crlf := bytes.Count(original, []byte("\r\n")) > bytes.Count(original, []byte("\n"))/2
+	crlf := isCRLF(original)
 	orig := splitLines(string(original))
 	origNoCR := make([]string, len(orig))
 	for i, l := range orig {
@@ -32,7 +32,9 @@ func merge(original, base, rewritten []byte) []byte {
 	}
 	b := splitLines(string(base))
 	m := splitLines(string(rewritten))
-	matchO := matches(b, origNoCR)
+	// Lines that differ only in layout (spaces for tabs, aligned
+	// comments) are the same line: matched, the original's bytes stay.
+	matchO := matches(normalize(b), normalize(origNoCR))
 
 	hs := hunks(b, m)
 	for i := range hs {
@@ -165,6 +167,21 @@ func (h *hunk) place(matchO []int, nO int) {
 	default:
 		h.oE = matchO[h.bE]
 	}
+}
+
+// isCRLF reports whether most lines of src end in "\r\n".
+func isCRLF(src []byte) bool {
+	return bytes.Count(src, []byte("\r\n")) > bytes.Count(src, []byte("\n"))/2
+}
+
+// normalize returns the lines with runs of white space made one space and
+// leading and trailing white space removed.
+func normalize(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = strings.Join(strings.Fields(l), " ")
+	}
+	return out
 }
 
 // matches maps each line of a to the index of the line of b it is equal

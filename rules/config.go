@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,9 +130,16 @@ func FindConfig(dir string) string {
 func (c *Config) LoadFile(path string) error {
 	md, err := toml.DecodeFile(path, c)
 	if err != nil {
+		// Say where and which key: "file:line: key: what is wrong".
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
+			if perr.LastKey != "" {
+				return fmt.Errorf("%s:%d: %s: %s", path, perr.Position.Line, perr.LastKey, perr.Message)
+			}
 			return fmt.Errorf("%s:%d: %s", path, perr.Position.Line, perr.Message)
+		}
+		if m := tomlTypeErr.FindStringSubmatch(err.Error()); m != nil {
+			return fmt.Errorf("%s:%s: %s: %s", path, m[1], m[2], m[3])
 		}
 		return fmt.Errorf("%s: %v", path, err)
 	}
@@ -147,6 +155,10 @@ func (c *Config) LoadFile(path string) error {
 	}
 	return nil
 }
+
+// tomlTypeErr matches the TOML decoder's message for a value of the wrong
+// type.
+var tomlTypeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "(.+?)"\): (.*)$`)
 
 // configKeys lists the keys of the configuration file.
 func configKeys() []string {
