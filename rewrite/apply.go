@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/format"
+	"go/token"
 	"go/types"
 	"os"
 	"path/filepath"
@@ -233,40 +234,159 @@ func withoutBlankLines(src []byte) []byte {
 }
 
 // restore prints a decorated file, managing its imports: imports a rule
-// added are inserted, imports no longer used are removed. An added import
-// whose name is taken by a package-level declaration (var time = ...) gets
-// an alias.
+// added are placed (see placeImport), imports no longer used are removed.
+// An added import whose name is taken by a package-level declaration
+// (var time = ...) gets an alias.
 func restore(pkg *types.Package, f *dst.File, imports map[string]*types.Package) ([]byte, error) {
 	r := decorator.NewRestorerWithImports(pkg.Path(), packageNames(imports))
 	fr := r.FileRestorer()
 	have := map[string]bool{}
-	for _, is := range f.Imports {
-		if p, err := strconv.Unquote(is.Path.Value); err == nil {
-			have[p] = true
+	for _, d := range f.Decls {
+		if gd, ok := d.(*dst.GenDecl); ok && gd.Tok == token.IMPORT {
+			for _, spec := range gd.Specs {
+				have[importPath(spec)] = true
+			}
 		}
 	}
+	var added []string
 	dst.Inspect(f, func(n dst.Node) bool {
-		id, ok := n.(*dst.Ident)
-		if !ok || id.Path == "" || id.Path == pkg.Path() || have[id.Path] {
-			return true
+		if id, ok := n.(*dst.Ident); ok && id.Path != "" && id.Path != pkg.Path() && !have[id.Path] {
+			have[id.Path] = true
+			added = append(added, id.Path)
 		}
-		have[id.Path] = true
-		name, _ := packageNames(imports).ResolvePackage(id.Path)
-		if pkg.Scope().Lookup(name) == nil {
-			return true
-		}
-		alias := name
-		for i := 1; pkg.Scope().Lookup(alias) != nil; i++ {
-			alias = fmt.Sprintf("%s%d", name, i)
-		}
-		fr.Alias[id.Path] = alias
 		return true
 	})
+	sort.Strings(added)
+	for _, path := range added {
+		name, _ := packageNames(imports).ResolvePackage(path)
+		alias := ""
+		if pkg.Scope().Lookup(name) != nil {
+			alias = name
+			for i := 1; pkg.Scope().Lookup(alias) != nil; i++ {
+				alias = fmt.Sprintf("%s%d", name, i)
+			}
+		}
+		if !placeImport(f, path, alias) && alias != "" {
+			fr.Alias[path] = alias // no import declaration: the restorer adds one
+		}
+	}
 	var buf bytes.Buffer
 	if err := fr.Fprint(&buf, f); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+func importPath(spec dst.Spec) string {
+	is, ok := spec.(*dst.ImportSpec)
+	if !ok {
+		return ""
+	}
+	p, _ := strconv.Unquote(is.Path.Value)
+	return p
+}
+
+// placeImport adds an import of path to the file's first import
+// declaration as goimports would, leaving every other import where it
+// is: a standard library package goes into the group of standard library
+// imports, another package into the group whose paths share most of its
+// path, at its place in the group's order; without such a group, into a
+// new group (first for the standard library, last otherwise). It reports
+// false if the file has no import declaration to add to.
+func placeImport(f *dst.File, path, alias string) bool {
+	var decl *dst.GenDecl
+	for _, d := range f.Decls {
+		gd, ok := d.(*dst.GenDecl)
+		if !ok || gd.Tok != token.IMPORT || len(gd.Specs) == 1 && importPath(gd.Specs[0]) == "C" {
+			continue
+		}
+		decl = gd
+		break
+	}
+	if decl == nil || len(decl.Specs) == 0 {
+		return false
+	}
+	spec := &dst.ImportSpec{Path: &dst.BasicLit{Kind: token.STRING, Value: strconv.Quote(path)}}
+	if alias != "" {
+		spec.Name = dst.NewIdent(alias)
+	}
+	spec.Decs.Before, spec.Decs.After = dst.NewLine, dst.NewLine
+
+	// The groups of the declaration: runs of specs between blank lines.
+	type group struct{ start, end int }
+	var groups []group
+	for i, sp := range decl.Specs {
+		if i == 0 || sp.Decorations().Before == dst.EmptyLine {
+			groups = append(groups, group{i, i + 1})
+		} else {
+			groups[len(groups)-1].end = i + 1
+		}
+	}
+	isStd := func(p string) bool { return !strings.Contains(strings.Split(p, "/")[0], ".") }
+	best, bestScore := -1, 0
+	for gi, g := range groups {
+		for _, sp := range decl.Specs[g.start:g.end] {
+			p := importPath(sp)
+			score := 0
+			switch {
+			case isStd(path) && isStd(p):
+				score = 1
+			case !isStd(path) && !isStd(p):
+				score = commonPrefix(path, p)
+			}
+			if score > bestScore {
+				best, bestScore = gi, score
+			}
+		}
+	}
+	insert := func(i int) {
+		decl.Specs = append(decl.Specs[:i], append([]dst.Spec{spec}, decl.Specs[i:]...)...)
+	}
+	switch {
+	case best < 0 && isStd(path):
+		// A new first group.
+		decl.Specs[0].Decorations().Before = dst.EmptyLine
+		spec.Decs.After = dst.EmptyLine
+		insert(0)
+	case best < 0:
+		// A new last group.
+		last := decl.Specs[len(decl.Specs)-1].Decorations()
+		last.After = dst.EmptyLine
+		spec.Decs.Before = dst.EmptyLine
+		insert(len(decl.Specs))
+	default:
+		g := groups[best]
+		at := g.end
+		for i := g.start; i < g.end; i++ {
+			if importPath(decl.Specs[i]) > path {
+				at = i
+				break
+			}
+		}
+		if at == g.start {
+			// The new spec opens the group: it takes the group's spacing.
+			spec.Decs.Before = decl.Specs[at].Decorations().Before
+			decl.Specs[at].Decorations().Before = dst.NewLine
+		}
+		if at == g.end {
+			// It closes the group: the blank line after the group follows it.
+			prev := decl.Specs[at-1].Decorations()
+			spec.Decs.After, prev.After = prev.After, dst.NewLine
+		}
+		insert(at)
+	}
+	decl.Lparen = true
+	return true
+}
+
+// commonPrefix returns the number of leading path elements a and b share.
+func commonPrefix(a, b string) int {
+	ea, eb := strings.Split(a, "/"), strings.Split(b, "/")
+	n := 0
+	for n < len(ea) && n < len(eb) && ea[n] == eb[n] {
+		n++
+	}
+	return n
 }
 
 // packageNames resolves import paths to package names from the type
