@@ -645,6 +645,13 @@ func (w *walker) region(anchor inspector.Cursor, st pathState) {
 		if !falls || w.problem != "" {
 			return
 		}
+		if st.eof && (st.closed || st.deferred) {
+			// Read to EOF and closed (or to be closed on return) on
+			// every path that gets here: nothing after can lose the
+			// connection any more.
+			w.exits = append(w.exits, exitInfo{st, "the body was read"})
+			return
+		}
 	}
 	w.exits = append(w.exits, exitInfo{st, "the end of the block"})
 }
