@@ -373,24 +373,6 @@ func defaultTransportElt(info *types.Info, lit *ast.CompositeLit) (ast.Expr, boo
 	return nil, true
 }
 
-// storageOf returns the variable or field an expression names: c, s.c,
-// (*c), or nil.
-func storageOf(info *types.Info, e ast.Expr) types.Object {
-	switch e := ast.Unparen(e).(type) {
-	case *ast.Ident:
-		if v, ok := info.ObjectOf(e).(*types.Var); ok {
-			return v
-		}
-	case *ast.SelectorExpr:
-		if s, ok := info.Selections[e]; ok && s.Kind() == types.FieldVal {
-			return s.Obj()
-		}
-	case *ast.StarExpr:
-		return storageOf(info, e.X)
-	}
-	return nil
-}
-
 // clientPrivate reports whether the Transport of the client a literal
 // makes is left to net/http: nothing hands the client to a function, and
 // the package never looks at or sets a client's Transport itself.

@@ -161,12 +161,3 @@ func snippet(src string, imports map[string]string) []dst.Stmt {
 	}
 	panic("snippet: no function")
 }
-
-// snippetExpr parses a Go expression as snippet does statements.
-func snippetExpr(src string, imports map[string]string) dst.Expr {
-	stmts := snippet("_ = "+src, imports)
-	e := stmts[0].(*dst.AssignStmt).Rhs[0]
-	e.Decorations().Before = dst.None
-	e.Decorations().After = dst.None
-	return e
-}

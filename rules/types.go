@@ -37,11 +37,6 @@ func isPtrTo(t types.Type, path, name string) bool {
 // isResponsePtr reports whether t is *net/http.Response.
 func isResponsePtr(t types.Type) bool { return isPtrTo(t, netHTTP, "Response") }
 
-// isTransport reports whether t is net/http.Transport or a pointer to it.
-func isTransport(t types.Type) bool {
-	return isNamed(t, netHTTP, "Transport") || isPtrTo(t, netHTTP, "Transport")
-}
-
 // isClient reports whether t is net/http.Client or a pointer to it.
 func isClient(t types.Type) bool {
 	return isNamed(t, netHTTP, "Client") || isPtrTo(t, netHTTP, "Client")
