@@ -1,0 +1,103 @@
+package rewrite_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestVetComparison times httpfix against go vet on a synthetic monorepo,
+// both as built binaries, alternating the two over several runs, and
+// prints the times and their ratio. It takes minutes, so it runs only when
+// asked:
+//
+//	HTTPFIX_VET_COMPARE=1 go test -run VetComparison -v -timeout 2h ./rewrite
+//
+// HTTPFIX_VET_SIZE sets the number of packages (default 10000) and
+// HTTPFIX_VET_RUNS the rounds (default 3).
+//
+// go vet caches its results by content, so each vet run gets a flag value
+// of its own (-printfuncs=bustN), which makes it analyse every package
+// again while the build cache stays warm (go build ./... in every module
+// first): vet doing its work, not reading its cache. Its pattern is the
+// root module's path followed by /..., which through the go.work covers
+// every module of the tree, as httpfix's ./... does (./... would stop at
+// the nested modules' go.mod files).
+func TestVetComparison(t *testing.T) {
+	if os.Getenv("HTTPFIX_VET_COMPARE") == "" {
+		t.Skip("set HTTPFIX_VET_COMPARE=1 to run (minutes)")
+	}
+	size, runs := 10000, 3
+	if v, err := strconv.Atoi(os.Getenv("HTTPFIX_VET_SIZE")); err == nil {
+		size = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("HTTPFIX_VET_RUNS")); err == nil {
+		runs = v
+	}
+	tree := benchTree(t, size)
+	bin := filepath.Join(t.TempDir(), "httpfix")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/httpfix/httpfix").CombinedOutput(); err != nil {
+		t.Fatalf("go build -o %s: %v\n%s", bin, err, out)
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+
+	// run runs a command in the tree, its output discarded, and returns
+	// its wall time and peak resident set size (MiB; the largest of the
+	// process and the children it waited for).
+	run := func(okCodes []int, name string, args ...string) (time.Duration, float64) {
+		cmd := exec.Command(name, args...)
+		cmd.Dir = tree.Dir
+		cmd.Stdout = null
+		cmd.Stderr = null
+		start := time.Now()
+		err := cmd.Run()
+		d := time.Since(start)
+		if err != nil && !slices.Contains(okCodes, cmd.ProcessState.ExitCode()) {
+			t.Fatalf("%s %v: %v", name, args, err)
+		}
+		rss := -1.0
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = float64(ru.Maxrss) / 1024
+		}
+		return d, rss
+	}
+
+	vetPattern := "./..."
+	if tree.Workspace != "" {
+		vetPattern = tree.Modules[0].Path + "/..."
+	}
+	precommit := tree.HTTPFiles[0]
+	t.Logf("tree: %s, %d packages (%d import net/http), %d modules", tree.Dir, tree.Packages, tree.HTTPPackages, len(tree.Modules))
+	t.Logf("machine: %d CPUs (GOMAXPROCS %d)", runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	var vets, fixes, pres []time.Duration
+	for i := 0; i < runs; i++ {
+		bust := fmt.Sprintf("-printfuncs=bust%d", rand.Int64())
+		dv, rv := run([]int{0}, "go", "vet", bust, vetPattern)
+		df, rf := run([]int{0, 1}, bin, "-diff", "-q", "./...")
+		dp, rp := run([]int{0, 1}, bin, "-diff", "-q", precommit)
+		t.Logf("round %d: go vet %s %s: %.2fs (%.0f MiB); httpfix -diff ./...: %.2fs (%.0f MiB); httpfix -diff %s: %.2fs (%.0f MiB); ratio %.3f",
+			i+1, bust, vetPattern, dv.Seconds(), rv, df.Seconds(), rf, precommit, dp.Seconds(), rp, df.Seconds()/dv.Seconds())
+		vets, fixes, pres = append(vets, dv), append(fixes, df), append(pres, dp)
+	}
+	mv, mf, mp := median(vets), median(fixes), median(pres)
+	t.Logf("median over %d rounds: go vet %.2fs, httpfix %.2fs, ratio httpfix/vet %.3f; pre-commit (one file) %.2fs",
+		runs, mv.Seconds(), mf.Seconds(), mf.Seconds()/mv.Seconds(), mp.Seconds())
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
