@@ -107,6 +107,7 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		list    = fs.Bool("l", false, "list the files that change")
 		tests   = fs.Bool("test", false, "also rewrite _test.go files")
 		tags    = fs.String("tags", "", "comma-separated build `tags`, as for go build")
+		allPlat = fs.Bool("all-platforms", false, "also rewrite the files the build context excludes (other GOOS/GOARCH, build tags), each under a context that includes it")
 		verbose = fs.Bool("v", false, "print what was done to each package")
 		quiet   = fs.Bool("q", false, "do not print the summary")
 		par     = fs.Int("parallel", 0, "packages processed at once (default: the number of CPUs)")
@@ -144,19 +145,20 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 
 	configure := newConfigurer(flagCfg, set)
 	opts := rewrite.Options{
-		Dir:       c.Dir,
-		Args:      fs.Args(),
-		Mode:      mode,
-		Tests:     *tests,
-		Rules:     rules.New(flagCfg),
-		Configure: configure.rules,
-		Stdout:    c.Stdout,
-		Stderr:    c.Stderr,
-		Progress:  c.Terminal && !*verbose,
-		Verbose:   *verbose,
-		Summary:   !*quiet,
-		Parallel:  *par,
-		BatchSize: *batch,
+		Dir:          c.Dir,
+		Args:         fs.Args(),
+		Mode:         mode,
+		Tests:        *tests,
+		AllPlatforms: *allPlat,
+		Rules:        rules.New(flagCfg),
+		Configure:    configure.rules,
+		Stdout:       c.Stdout,
+		Stderr:       c.Stderr,
+		Progress:     c.Terminal && !*verbose,
+		Verbose:      *verbose,
+		Summary:      !*quiet,
+		Parallel:     *par,
+		BatchSize:    *batch,
 	}
 	if *tags != "" {
 		opts.Tags = strings.Split(*tags, ",")

@@ -90,12 +90,7 @@ func (e *engine) process(pkg *packages.Package, pd *pkgDir, rules []*Rule, src *
 		if err != nil || !within(modDirReal, real) {
 			continue // reached through a link that leaves the module
 		}
-		df, err := dec.DecorateFile(af)
-		if err != nil {
-			res.errs = append(res.errs, fmt.Sprintf("%s: cannot decorate: %v", path, err))
-			continue
-		}
-		f := &File{Path: path, Ast: af, Dst: df, Test: test, dec: dec}
+		f := &File{Path: path, Ast: af, Test: test, dec: dec}
 		f.ignores = ignoreRanges(pkg.Fset, af, src.get(path))
 		files = append(files, f)
 		realPath[f] = real
@@ -130,6 +125,10 @@ func (e *engine) process(pkg *packages.Package, pd *pkgDir, rules []*Rule, src *
 
 	var changed []*File
 	for _, f := range files {
+		if f.decorErr != nil {
+			res.errs = append(res.errs, fmt.Sprintf("%s: cannot decorate: %v", f.Path, f.decorErr))
+			continue
+		}
 		if f.changed {
 			changed = append(changed, f)
 		}
@@ -185,18 +184,13 @@ func (e *engine) process(pkg *packages.Package, pd *pkgDir, rules []*Rule, src *
 // render restores the rewritten file and merges it into the original
 // bytes, so that only the rewritten lines and the import block differ.
 func (e *engine) render(pkg *packages.Package, f *File, original []byte, imports map[string]*types.Package) ([]byte, error) {
-	rewritten, err := restore(pkg.Types, f.Dst, imports)
+	rewritten, err := restore(pkg.Types, f.Dst(), imports)
 	if err != nil {
 		return nil, err
 	}
 	// The file as the printer renders it before any rule ran: the common
 	// ancestor of the original and the rewrite.
-	baseDec := decorator.NewDecoratorWithImports(pkg.Fset, pkg.PkgPath, gotypes.New(pkg.TypesInfo.Uses))
-	baseDst, err := baseDec.DecorateFile(f.Ast)
-	if err != nil {
-		return nil, err
-	}
-	base, err := restore(pkg.Types, baseDst, imports)
+	base, err := restore(pkg.Types, f.base, imports)
 	if err != nil {
 		return nil, err
 	}
@@ -206,12 +200,18 @@ func (e *engine) render(pkg *packages.Package, f *File, original []byte, imports
 	// must be exactly the rewrite. Should the printer ever have moved a
 	// comment or a line the merge cannot place, fall back to the rewrite
 	// as printed (a larger diff, but a correct one).
-	want, err := format.Source(rewritten)
-	if err != nil {
-		return nil, fmt.Errorf("rewritten file does not parse: %v", err)
-	}
 	got, err := format.Source(merged)
-	if err != nil || !bytes.Equal(withoutBlankLines(got), withoutBlankLines(want)) {
+	same := err == nil && bytes.Equal(withoutBlankLines(got), withoutBlankLines(rewritten))
+	if !same {
+		// The printer's output is almost always gofmt's already; format
+		// it only when the cheap comparison fails.
+		want, err := format.Source(rewritten)
+		if err != nil {
+			return nil, fmt.Errorf("rewritten file does not parse: %v", err)
+		}
+		same = got != nil && bytes.Equal(withoutBlankLines(got), withoutBlankLines(want))
+	}
+	if !same {
 		if isCRLF(original) {
 			rewritten = bytes.ReplaceAll(rewritten, []byte("\n"), []byte("\r\n"))
 		}

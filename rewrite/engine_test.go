@@ -47,7 +47,7 @@ var toyRule = &Rule{
 			if len(sites) == 0 {
 				continue
 			}
-			dstutil.Apply(f.Dst, func(c *dstutil.Cursor) bool {
+			dstutil.Apply(f.Dst(), func(c *dstutil.Cursor) bool {
 				s, ok := c.Node().(dst.Stmt)
 				if !ok || c.Index() < 0 {
 					return true

@@ -3,6 +3,7 @@ package rewrite
 import (
 	"go/build"
 	"go/build/constraint"
+	"golang.org/x/tools/go/packages"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -263,4 +264,152 @@ func currentContext(tags []string) buildContext {
 		goarch = v
 	}
 	return buildContext{GOOS: goos, GOARCH: goarch, Tags: uniqSorted(append([]string(nil), tags...))}
+}
+
+// coverPlatforms processes the files the build context excluded from the
+// packages in dirs (those importing a path a rule needs) under contexts
+// that include them: for each module, the files are grouped by the
+// context contextFor finds, and each group's packages are loaded again
+// under it, with the files the run changed so far in an overlay. Only the
+// excluded files are rewritten: the others were processed under the
+// current context. A file no known context includes, or whose package
+// does not load under its context, is listed as not covered.
+func (e *engine) coverPlatforms(dirs []*pkgDir) {
+	byModule := map[*Module][]*pkgDir{}
+	var modules []*Module
+	for _, pd := range dirs {
+		if len(pd.notCovered) == 0 {
+			continue
+		}
+		if pd.module == nil {
+			e.notCovered(pd.notCovered...)
+			continue
+		}
+		if _, ok := byModule[pd.module]; !ok {
+			modules = append(modules, pd.module)
+		}
+		byModule[pd.module] = append(byModule[pd.module], pd)
+	}
+	sort.Slice(modules, func(i, j int) bool { return modules[i].Dir < modules[j].Dir })
+	current := currentContext(e.opts.Tags)
+	for _, m := range modules {
+		type group struct {
+			context buildContext
+			dirs    []*pkgDir
+			files   map[*pkgDir][]string
+		}
+		groups := map[string]*group{}
+		var keys []string
+		for _, pd := range byModule[m] {
+			for _, f := range pd.notCovered {
+				c, ok := contextFor(f, current)
+				if !ok {
+					e.notCovered(f)
+					continue
+				}
+				g := groups[c.String()]
+				if g == nil {
+					g = &group{context: c, files: map[*pkgDir][]string{}}
+					groups[c.String()] = g
+					keys = append(keys, c.String())
+				}
+				if g.files[pd] == nil {
+					g.dirs = append(g.dirs, pd)
+				}
+				g.files[pd] = append(g.files[pd], f)
+			}
+		}
+		sort.Strings(keys)
+		rules, ok := e.rulesFor(m)
+		for _, k := range keys {
+			g := groups[k]
+			if !ok || e.ctx.Err() != nil || tooNew(m, runtime.Version()) != "" {
+				for _, files := range g.files {
+					e.notCovered(files...)
+				}
+				continue
+			}
+			e.runContext(m, g.context, g.dirs, g.files, rules)
+		}
+	}
+}
+
+// runContext loads the packages in dirs, all of module m, under build
+// context c and processes the files of each that files lists.
+func (e *engine) runContext(m *Module, c buildContext, dirs []*pkgDir, files map[*pkgDir][]string, rules []*Rule) {
+	src := &sources{files: map[string][]byte{}}
+	cfg := e.loadConfig(m, loadMode, src)
+	cfg.Env = append(cfg.Env, c.env()...)
+	cfg.BuildFlags = nil
+	if len(c.Tags) > 0 {
+		cfg.BuildFlags = []string{"-tags=" + strings.Join(c.Tags, ",")}
+	}
+	cfg.Overlay = map[string][]byte{}
+	for path, data := range e.emitted {
+		if within(m.Dir, path) {
+			cfg.Overlay[path] = data
+		}
+	}
+	pats, err := patterns(m, dirs)
+	var pkgs []*packages.Package
+	if err == nil {
+		pkgs, err = packages.Load(cfg, pats...)
+	}
+	if err != nil {
+		if e.ctx.Err() == nil {
+			e.errorf("%s (under %s)", firstLine(err.Error()), c)
+		}
+		for _, fs := range files {
+			e.notCovered(fs...)
+		}
+		return
+	}
+	defer release(pkgs)
+	var adds []string
+	for _, r := range rules {
+		adds = append(adds, r.Adds...)
+	}
+	e.complete(m, pkgs, adds)
+
+	own := newOwners(dirs)
+	var work []*packages.Package
+	var owners []*pkgDir
+	covered := map[string]bool{}
+	for _, p := range variants(pkgs) {
+		pd := own.of(p)
+		if pd == nil {
+			continue
+		}
+		only := map[string]bool{}
+		for _, f := range files[pd] {
+			only[f] = true
+		}
+		for _, f := range p.GoFiles {
+			if only[f] && len(p.Errors) == 0 {
+				covered[f] = true
+			}
+		}
+		// A copy of the directory that changes only the excluded files:
+		// the others were processed under the current context.
+		sub := *pd
+		sub.only = only
+		work = append(work, p)
+		owners = append(owners, &sub)
+	}
+	for _, pd := range dirs {
+		for _, f := range files[pd] {
+			if !covered[f] {
+				e.notCovered(f)
+			}
+		}
+	}
+	mf := newModuleFiles(m.Dir)
+	e.processAll(work, owners, rules, src, mf, c.String(), func() {})
+}
+
+// notCovered lists files as not covered by the run.
+func (e *engine) notCovered(files ...string) {
+	for _, f := range files {
+		e.res.Stats.NotCovered = append(e.res.Stats.NotCovered, e.rel(f))
+	}
 }

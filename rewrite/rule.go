@@ -65,16 +65,40 @@ type Pass struct {
 type File struct {
 	Path string // absolute path
 	Ast  *ast.File
-	Dst  *dst.File
 	Test bool // a _test.go file
 
-	dec     *decorator.Decorator
-	ignores []ignoreRange
-	changed bool
+	dec       *decorator.Decorator
+	dst       *dst.File // decorated on first use
+	base      *dst.File // a copy of dst before any rule edited it
+	decorated bool
+	decorErr  error
+	ignores   []ignoreRange
+	changed   bool
 }
 
-// Dst returns the decorated node for an ast node of f, or nil.
+// Dst returns the decorated syntax tree of f, which rules edit, or nil if
+// the file cannot be decorated. Decorating costs more than parsing, and
+// most files of a package are never edited, so a file is decorated when
+// a rule first asks for it.
+func (f *File) Dst() *dst.File {
+	if !f.decorated {
+		f.decorated = true
+		f.dst, f.decorErr = f.dec.DecorateFile(f.Ast)
+		if f.dst != nil {
+			// Rendering the unedited tree gives the common ancestor of
+			// the original bytes and the rewrite (see render); a copy
+			// costs much less than decorating the file again.
+			f.base = dst.Clone(f.dst).(*dst.File)
+		}
+	}
+	return f.dst
+}
+
+// DstNode returns the decorated node for an ast node of f, or nil.
 func (f *File) DstNode(n ast.Node) dst.Node {
+	if f.Dst() == nil {
+		return nil
+	}
 	return f.dec.Dst.Nodes[n]
 }
 

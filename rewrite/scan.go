@@ -38,6 +38,7 @@ type pkgDir struct {
 	importPath string
 	module     *Module
 	imports    map[string]bool // of every file, test files included
+	goFiles    []string        // non-test files of the build context, cgo ones included (absolute)
 	tests      []string        // _test.go files (absolute)
 	notCovered []string        // files the build context excludes that import a path a rule needs
 	only       map[string]bool // the files to change (file arguments); nil means all
@@ -54,7 +55,10 @@ type scanner struct {
 	errs     []string
 	reaches  []string // words that make importers of a package interesting
 	needs    []string // import paths that make a package interesting
+	tests    bool     // test files are loaded (and rewritten)
 	parallel int
+	reach    map[*pkgDir]*reachInfo // guarded by mu
+	std      sync.Map               // import path -> bool: a standard library package
 }
 
 type workFile struct {
@@ -65,6 +69,11 @@ type workFile struct {
 func newScanner(tags []string, parallel int) *scanner {
 	ctx := build.Default
 	ctx.BuildTags = append(append([]string(nil), ctx.BuildTags...), tags...)
+	// The scan reads files and import lines, not the import path go/build
+	// would derive from GOROOT or GOPATH (pd.importPath comes from the
+	// module), which costs it a resolution of symbolic links per
+	// directory and root.
+	ctx.HasSubdir = func(root, dir string) (string, bool) { return "", false }
 	return &scanner{
 		ctx:      ctx,
 		modules:  map[string]*Module{},
@@ -162,9 +171,34 @@ func (s *scanner) workFor(dir string) *workFile {
 // that nested modules are entered too (each is a module of its own).
 // Like the go command it skips vendor, testdata, and directories whose
 // names begin with "." or "_", and it does not follow symbolic links.
+//
+// The directories are scanned (see scanDir) on s.parallel goroutines as
+// the walk finds them.
 func (s *scanner) walk(root string) ([]*pkgDir, error) {
 	rootMod, rootErr := s.moduleFor(root)
-	var dirs []string
+	type job struct {
+		dir string
+		mod *Module
+	}
+	var (
+		mu   sync.Mutex
+		pkgs []*pkgDir
+		wg   sync.WaitGroup
+	)
+	jobs := make(chan job, 256)
+	for w := 0; w < max(1, s.parallel); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if pd := s.scanDir(j.dir, j.mod); pd != nil {
+					mu.Lock()
+					pkgs = append(pkgs, pd)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
 	modOf := map[string]*Module{}
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -196,13 +230,15 @@ func (s *scanner) walk(root string) ([]*pkgDir, error) {
 			mod = m
 		}
 		modOf[p] = mod
-		dirs = append(dirs, p)
+		jobs <- job{p, mod}
 		return nil
 	})
+	close(jobs)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	pkgs := s.scanDirs(dirs, modOf)
+	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].dir < pkgs[j].dir })
 	if rootErr != nil {
 		for _, pd := range pkgs {
 			if pd.module == nil {
@@ -211,36 +247,6 @@ func (s *scanner) walk(root string) ([]*pkgDir, error) {
 		}
 	}
 	return pkgs, nil
-}
-
-// scanDirs reads the import lines of the Go files in dirs, in parallel, and
-// returns the directories that hold a package, sorted.
-func (s *scanner) scanDirs(dirs []string, modOf map[string]*Module) []*pkgDir {
-	out := make([]*pkgDir, len(dirs))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < s.parallel; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = s.scanDir(dirs[i], modOf[dirs[i]])
-			}
-		}()
-	}
-	for i := range dirs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	var pkgs []*pkgDir
-	for _, pd := range out {
-		if pd != nil {
-			pkgs = append(pkgs, pd)
-		}
-	}
-	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].dir < pkgs[j].dir })
-	return pkgs
 }
 
 // scanDir reads the import lines of the Go files in dir. It returns nil if
@@ -271,6 +277,9 @@ func (s *scanner) scanDir(dir string, mod *Module) *pkgDir {
 			pd.imports[imp] = true
 		}
 	}
+	for _, name := range append(append([]string(nil), bp.GoFiles...), bp.CgoFiles...) {
+		pd.goFiles = append(pd.goFiles, filepath.Join(dir, name))
+	}
 	for _, name := range append(append([]string(nil), bp.TestGoFiles...), bp.XTestGoFiles...) {
 		pd.tests = append(pd.tests, filepath.Join(dir, name))
 	}
@@ -297,6 +306,9 @@ func (s *scanner) scanDir(dir string, mod *Module) *pkgDir {
 		}
 	}
 	for _, name := range bp.IgnoredGoFiles {
+		if strings.HasSuffix(name, "_test.go") && !s.tests {
+			continue // never rewritten, whatever the context
+		}
 		file := filepath.Join(dir, name)
 		if imports, err := importsOf(file); err == nil {
 			for _, imp := range imports {
@@ -364,7 +376,8 @@ func importsOf(file string) ([]string, error) {
 // selectDirs returns the directories worth loading: those that import a
 // path a rule needs, and those that import such a package whose source
 // mentions a rule's Reaches word (a package that calls a helper returning
-// *http.Response need not import net/http itself).
+// *http.Response need not import net/http itself) and that mention one of
+// the names through which that package reaches (see reach.go).
 func (s *scanner) selectDirs(all []*pkgDir) []*pkgDir {
 	byPath := map[string]*pkgDir{}
 	for _, pd := range all {
@@ -372,22 +385,58 @@ func (s *scanner) selectDirs(all []*pkgDir) []*pkgDir {
 			byPath[pd.importPath] = pd
 		}
 	}
-	var out []*pkgDir
-	for _, pd := range all {
-		ok := s.needed(pd)
-		if !ok && len(s.reaches) > 0 {
-			for imp := range pd.imports {
-				if dep := byPath[imp]; dep != nil && dep.mentions && s.needed(dep) {
-					ok = true
-					break
-				}
+	keep := make([]bool, len(all))
+	var cands []int
+	var candDeps [][]*pkgDir
+	for i, pd := range all {
+		if s.needed(pd) {
+			keep[i] = true
+			continue
+		}
+		if len(s.reaches) == 0 {
+			continue
+		}
+		var deps []*pkgDir
+		for imp := range pd.imports {
+			if dep := byPath[imp]; dep != nil && dep.mentions && s.needed(dep) {
+				deps = append(deps, dep)
 			}
 		}
-		if ok {
+		if len(deps) > 0 {
+			cands = append(cands, i)
+			candDeps = append(candDeps, deps)
+		}
+	}
+	s.each(len(cands), func(k int) {
+		keep[cands[k]] = s.callsInto(all[cands[k]], candDeps[k])
+	})
+	var out []*pkgDir
+	for i, pd := range all {
+		if keep[i] {
 			out = append(out, pd)
 		}
 	}
 	return out
+}
+
+// each calls f(0), ..., f(n-1) on s.parallel goroutines.
+func (s *scanner) each(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < max(1, s.parallel); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 func defaultParallel() int { return runtime.GOMAXPROCS(0) }

@@ -580,7 +580,7 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 		}
 	}
 	for f, m := range replace {
-		dstutil.Apply(f.Dst, func(c *dstutil.Cursor) bool {
+		dstutil.Apply(f.Dst(), func(c *dstutil.Cursor) bool {
 			if n, ok := m[c.Node()]; ok {
 				c.Replace(n)
 				return false
@@ -618,14 +618,14 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 	if t := p.declared.transport; !declareTransport && t != nil {
 		for i, d := range home.Ast.Decls {
 			if d.Pos() <= t.spec.Pos() && t.spec.End() <= d.End() {
-				if dd, ok := home.DstNode(d).(dst.Decl); ok && i < len(home.Dst.Decls) && home.Dst.Decls[i] == dd {
-					insertDecls(home.Dst, i+1, decls...)
+				if dd, ok := home.DstNode(d).(dst.Decl); ok && i < len(home.Dst().Decls) && home.Dst().Decls[i] == dd {
+					insertDecls(home.Dst(), i+1, decls...)
 					return
 				}
 			}
 		}
 	}
-	insertDecls(home.Dst, afterImports(home.Dst), decls...)
+	insertDecls(home.Dst(), afterImports(home.Dst()), decls...)
 }
 
 // rewriteSite edits the decorated syntax of one site; replacements of

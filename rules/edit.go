@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
@@ -132,19 +134,46 @@ func (s stmtSlot) replace(stmt dst.Stmt) bool {
 // identifiers carry their import paths, so that the restorer names them
 // as the target file imports them (an alias, a dot import) and adds any
 // import the file lacks. imports maps the names used in src to paths.
+//
+// A rule writes the same few snippets at thousands of sites: each is
+// parsed once, and every call gets its own copy.
 func snippet(src string, imports map[string]string) []dst.Stmt {
+	names := make([]string, 0, len(imports))
+	for name := range imports {
+		names = append(names, name)
+	}
+	sort.Strings(names)
 	var b strings.Builder
 	b.WriteString("package p\n\nimport (\n")
-	names := map[string]string{}
-	for name, path := range imports {
-		fmt.Fprintf(&b, "\t%s %s\n", name, strconv.Quote(path))
-		names[path] = name
+	for _, name := range names {
+		fmt.Fprintf(&b, "\t%s %s\n", name, strconv.Quote(imports[name]))
 	}
 	b.WriteString(")\n\nfunc _() {\n")
 	b.WriteString(src)
 	b.WriteString("\n}\n")
-	dec := decorator.NewDecoratorWithImports(token.NewFileSet(), "p", goast.WithResolver(simple.New(names)))
-	f, err := dec.Parse(b.String())
+	key := b.String()
+	parsed, ok := snippets.Load(key)
+	if !ok {
+		parsed, _ = snippets.LoadOrStore(key, parseSnippet(key, imports))
+	}
+	stmts := parsed.([]dst.Stmt)
+	out := make([]dst.Stmt, len(stmts))
+	for i, s := range stmts {
+		out[i] = dst.Clone(s).(dst.Stmt)
+	}
+	return out
+}
+
+// snippets holds the statements of every snippet parsed, by source.
+var snippets sync.Map
+
+func parseSnippet(src string, imports map[string]string) []dst.Stmt {
+	paths := map[string]string{}
+	for name, path := range imports {
+		paths[path] = name
+	}
+	dec := decorator.NewDecoratorWithImports(token.NewFileSet(), "p", goast.WithResolver(simple.New(paths)))
+	f, err := dec.Parse(src)
 	if err != nil {
 		panic(fmt.Sprintf("snippet %q: %v", src, err))
 	}

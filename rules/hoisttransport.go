@@ -1320,7 +1320,7 @@ func (h *hoister) apply() {
 		vs := byDecl[d]
 		f := vs[0].done[0].file
 		fd, ok := f.DstNode(d).(*dst.FuncDecl)
-		i := slices.Index(f.Dst.Decls, dst.Decl(fd))
+		i := slices.Index(f.Dst().Decls, dst.Decl(fd))
 		if !ok || i < 0 {
 			continue
 		}
@@ -1329,7 +1329,7 @@ func (h *hoister) apply() {
 			decls = append(decls, v.decl)
 		}
 		fd.Decs.Before = dst.EmptyLine
-		f.Dst.Decls = slices.Insert(f.Dst.Decls, i, decls...)
+		f.Dst().Decls = slices.Insert(f.Dst().Decls, i, decls...)
 	}
 	for _, s := range h.sites {
 		if s.done {
