@@ -110,6 +110,9 @@ type engine struct {
 	// configured holds the rules of each module (nil: its configuration
 	// is in error); only the run's goroutine uses it.
 	configured map[*Module][]*Rule
+	// realDir is Options.Dir with symbolic links resolved, for rel.
+	realDir     string
+	realDirOnce sync.Once
 	// emitted holds the new text of the files changed so far, by path,
 	// when other platforms are processed after the current one: their
 	// loads see the rewritten files.
@@ -156,12 +159,39 @@ func (e *engine) errorf(format string, args ...any) {
 	e.mu.Unlock()
 }
 
-// rel returns path relative to the working directory, with slashes.
+// rel returns path relative to the working directory, with slashes. A
+// path under the working directory is relative whether either was
+// reached through symbolic links; one outside it is relative if that is
+// shorter (as the go command prints paths), else absolute.
 func (e *engine) rel(path string) string {
-	if r, err := filepath.Rel(e.opts.Dir, path); err == nil && !strings.HasPrefix(r, "..") {
+	if r, ok := under(e.opts.Dir, path); ok {
+		return r
+	}
+	e.realDirOnce.Do(func() {
+		e.realDir, _ = filepath.EvalSymlinks(e.opts.Dir)
+	})
+	realPath, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		realPath = path
+	}
+	if e.realDir != "" {
+		if r, ok := under(e.realDir, realPath); ok {
+			return r
+		}
+	}
+	if r, err := filepath.Rel(e.opts.Dir, path); err == nil && len(r) < len(path) {
 		return filepath.ToSlash(r)
 	}
 	return filepath.ToSlash(path)
+}
+
+// under returns path relative to dir, with slashes, if it is under dir.
+func under(dir, path string) (string, bool) {
+	r, err := filepath.Rel(dir, path)
+	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return filepath.ToSlash(r), true
 }
 
 // relMsg makes an absolute path at the start of a message relative.

@@ -200,7 +200,18 @@ func (s *scanner) walk(root string) ([]*pkgDir, error) {
 		}()
 	}
 	modOf := map[string]*Module{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	// A root that is a symbolic link is walked as the directory it names,
+	// under the name it was given.
+	walkRoot := root
+	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if real, err := filepath.EvalSymlinks(root); err == nil {
+			walkRoot = real
+		}
+	}
+	err := filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
+		if walkRoot != root {
+			p = root + strings.TrimPrefix(p, walkRoot)
+		}
 		if err != nil {
 			if p == root {
 				return err
@@ -239,14 +250,26 @@ func (s *scanner) walk(root string) ([]*pkgDir, error) {
 		return nil, err
 	}
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].dir < pkgs[j].dir })
-	if rootErr != nil {
-		for _, pd := range pkgs {
-			if pd.module == nil {
-				return nil, rootErr
-			}
+	if rootErr == nil {
+		return pkgs, nil
+	}
+	// The root is in no module: the modules below it are processed, and
+	// each package outside them is an error of its own.
+	var in, out []*pkgDir
+	for _, pd := range pkgs {
+		if pd.module == nil {
+			out = append(out, pd)
+		} else {
+			in = append(in, pd)
 		}
 	}
-	return pkgs, nil
+	if len(in) == 0 && len(out) > 0 {
+		return nil, rootErr
+	}
+	for _, pd := range out {
+		s.errorf("directory %s is outside any module (no go.mod in it or above it)", pd.dir)
+	}
+	return in, nil
 }
 
 // scanDir reads the import lines of the Go files in dir. It returns nil if
