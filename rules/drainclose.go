@@ -68,7 +68,7 @@ func newDrainClose(c Config) *rewrite.Rule {
 		Adds:    []string{"io", netHTTP},
 	}
 	r.Run = func(pass *rewrite.Pass) {
-		dc := &drainClose{pass: pass, cfg: c, drain: drains(c.Drain, pass.GoVersion), helpers: map[helperKey]helperKind{}}
+		dc := &drainClose{pass: pass, cfg: c, drain: drains(c.Drain, pass.GoVersion), helpers: map[helperKey]helperKind{}, live: map[*ast.FuncDecl]bool{}}
 		for _, f := range pass.Files {
 			dc.file(f)
 		}
@@ -93,6 +93,7 @@ type drainClose struct {
 	cfg     Config
 	drain   bool
 	helpers map[helperKey]helperKind // module helpers: what they do with a body they are handed
+	live    map[*ast.FuncDecl]bool   // module functions: do they pass on a live response (handsOverLive)
 }
 
 // file rewrites the owned responses of every function in f.
@@ -197,11 +198,13 @@ func (dc *drainClose) acquisition(f *rewrite.File, fn, cur inspector.Cursor, cal
 		if last := tuple.At(n - 1).Type(); types.Identical(last, types.Universe.Lookup("error").Type()) {
 			errIdx = n - 1
 		}
-		if n > 2 || errIdx < 0 {
+		if (n > 2 || errIdx < 0) && !dc.handsOverLive(calleeFunc(info, call)) {
 			// conn, resp, err := dialer.Dial(...): the response comes
 			// with what the call is for (a websocket connection that took
 			// over the HTTP one, a body already read); the function that
-			// made it has done what was needed with its body.
+			// made it has done what was needed with its body. Only a
+			// function of the module seen to pass on a live response
+			// unread (consul's doRequest) makes it the caller's.
 			return nil
 		}
 	}

@@ -1020,3 +1020,55 @@ func noReturn(info *types.Info, call *ast.CallExpr) bool {
 	}
 	return false
 }
+
+// handsOverLive reports whether fn, a function of the module returning a
+// response beside other results, passes on the response of a request it
+// made with its body untouched, as a thin wrapper of http.Client.Do does:
+// its body makes a request, and neither closes nor replaces a Body nor
+// builds a Response of its own. A function outside the module, or one
+// whose body does any of those, is taken to have dealt with the body.
+func (dc *drainClose) handsOverLive(fn *types.Func) bool {
+	h := dc.funcDecl(fn)
+	if h == nil || h.fd.Body == nil {
+		return false
+	}
+	if live, ok := dc.live[h.fd]; ok {
+		return live
+	}
+	requests, handled := false, false
+	ast.Inspect(h.fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.SelectorExpr:
+			if n.Sel.Name == "Close" {
+				if x, ok := ast.Unparen(n.X).(*ast.SelectorExpr); ok && x.Sel.Name == "Body" {
+					handled = true // resp.Body.Close
+				}
+			}
+		case *ast.AssignStmt:
+			for _, l := range n.Lhs {
+				if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && sel.Sel.Name == "Body" {
+					handled = true // resp.Body = io.NopCloser(...)
+				}
+			}
+		case *ast.KeyValueExpr:
+			if id, ok := n.Key.(*ast.Ident); ok && id.Name == "Body" {
+				handled = true // &http.Response{Body: ...}
+			}
+		case *ast.CallExpr:
+			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && requestMethods[sel.Sel.Name] {
+				requests = true
+			}
+		}
+		return true
+	})
+	live := requests && !handled
+	dc.live[h.fd] = live
+	return live
+}
+
+// requestMethods are the methods of http.Client and http.RoundTripper
+// that make a request and return its response. A declaration read
+// without types is matched by these names.
+var requestMethods = map[string]bool{"Do": true, "Get": true, "Head": true, "Post": true, "PostForm": true, "RoundTrip": true}
