@@ -1075,7 +1075,25 @@ func (h *hoister) scanWrites(f *ast.File, fset *token.FileSet) {
 			}
 		}
 	}
+	eachWrite(f, written)
 	ast.Inspect(f, func(n ast.Node) bool {
+		// v.M() with a pointer receiver takes v's address.
+		if n, ok := n.(*ast.SelectorExpr); ok {
+			if sel := info.Selections[n]; sel != nil && sel.Kind() == types.MethodVal {
+				if sig, ok := sel.Obj().Type().(*types.Signature); ok && sig.Recv() != nil &&
+					isPointerType(sig.Recv().Type()) && !isPointerType(info.TypeOf(n.X)) {
+					written(n.X)
+				}
+			}
+		}
+		return true
+	})
+}
+
+// eachWrite calls written with every expression n assigns to (=, op=,
+// ++, --, a range clause) or takes the address of.
+func eachWrite(n ast.Node, written func(ast.Expr)) {
+	ast.Inspect(n, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.AssignStmt:
 			if n.Tok != token.DEFINE {
@@ -1095,13 +1113,6 @@ func (h *hoister) scanWrites(f *ast.File, fset *token.FileSet) {
 					if e != nil {
 						written(e)
 					}
-				}
-			}
-		case *ast.SelectorExpr:
-			if sel := info.Selections[n]; sel != nil && sel.Kind() == types.MethodVal {
-				if sig, ok := sel.Obj().Type().(*types.Signature); ok && sig.Recv() != nil &&
-					isPointerType(sig.Recv().Type()) && !isPointerType(info.TypeOf(n.X)) {
-					written(n.X)
 				}
 			}
 		}
@@ -1202,23 +1213,7 @@ func (h *hoister) scanNameWrites(f *ast.File, fset *token.FileSet) {
 			}
 		}
 	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.AssignStmt:
-			if n.Tok != token.DEFINE {
-				for _, lhs := range n.Lhs {
-					written(lhs)
-				}
-			}
-		case *ast.IncDecStmt:
-			written(n.X)
-		case *ast.UnaryExpr:
-			if n.Op == token.AND {
-				written(n.X)
-			}
-		}
-		return true
-	})
+	eachWrite(f, written)
 }
 
 // varWrite returns where the package variable v is assigned after its
