@@ -441,12 +441,7 @@ func (dc *drainClose) fix(acq *acquisition) {
 			edits = append(edits, dc.moveAfter(acq.f, early.stmt, anchor))
 			changed = true
 		}
-		for _, c := range w.closes {
-			if c.needDrain && !c.deferred {
-				edits = append(edits, dc.insertDrainBefore(acq.f, c.stmt, v))
-				changed = true
-			}
-		}
+		edits, changed = dc.drainBeforeCloses(acq, w.closes, v, edits, changed)
 		dc.apply(acq, changed, edits)
 		return
 	}
@@ -505,13 +500,20 @@ func (dc *drainClose) fix(acq *acquisition) {
 		edits = append(edits, dc.moveAfter(acq.f, early.stmt, anchor))
 		changed = true
 	}
-	for _, c := range w.closes {
+	edits, changed = dc.drainBeforeCloses(acq, w.closes, v, edits, changed)
+	dc.apply(acq, changed, edits)
+}
+
+// drainBeforeCloses adds, to edits, a drain before every Close of the
+// body that is not deferred and may run with the body unread.
+func (dc *drainClose) drainBeforeCloses(acq *acquisition, closes []closeInfo, v string, edits []func() bool, changed bool) ([]func() bool, bool) {
+	for _, c := range closes {
 		if c.needDrain && !c.deferred {
 			edits = append(edits, dc.insertDrainBefore(acq.f, c.stmt, v))
 			changed = true
 		}
 	}
-	dc.apply(acq, changed, edits)
+	return edits, changed
 }
 
 // apply makes the edits of one acquisition, after checking that the
