@@ -7,6 +7,11 @@
 //
 //	httpfix [flags] [packages | directories | files]
 //
+// The same binary is a go vet and go fix tool (the unitchecker protocol):
+//
+//	go vet -vettool=$(command -v httpfix) ./...
+//	go fix -fixtool=$(command -v httpfix) ./...
+//
 // See README.md for the flags, the rules and the configuration file.
 package main
 
@@ -18,17 +23,26 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
 
 	"golang.org/x/term"
+	"golang.org/x/tools/go/analysis/unitchecker"
 
 	"github.com/httpfix/httpfix/rewrite"
 	"github.com/httpfix/httpfix/rules"
+	"github.com/httpfix/httpfix/rules/config"
 )
 
 func main() {
+	if isUnitchecker(os.Args[1:]) {
+		// Run by go vet or go fix, one package per process: the
+		// analyzers, their flags (-drainclose.limit, ...) and their facts
+		// as the go command passes them.
+		unitchecker.Main(rules.Analyzers()...)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &cli{
 		Stdout:   os.Stdout,
@@ -37,6 +51,19 @@ func main() {
 	}
 	c.interrupted(cancel)
 	os.Exit(c.run(ctx, os.Args[1:]))
+}
+
+// isUnitchecker reports whether the command line is the go command's,
+// running httpfix as a vet or fix tool: it asks for the tool's version
+// (-V=full) or flags (-flags), or names a unit's configuration file.
+func isUnitchecker(args []string) bool {
+	if len(args) == 0 {
+		return false
+	}
+	if args[0] == "-V=full" || args[0] == "-flags" || args[0] == "-V" {
+		return true
+	}
+	return strings.HasSuffix(args[len(args)-1], ".cfg")
 }
 
 // interrupted makes the first SIGINT or SIGTERM cancel the run: the engine
@@ -105,6 +132,8 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		diff    = fs.Bool("diff", false, "print the changes as a unified diff (the default)")
 		write   = fs.Bool("w", false, "write the changes to the files")
 		list    = fs.Bool("l", false, "list the files that change")
+		jsonOut = fs.Bool("json", false, "print the findings and their fixes as JSON, in the shape go vet -json prints, instead of a diff")
+		sarif   = fs.Bool("sarif", false, "print the findings and their fixes as SARIF 2.1.0 (for code scanning), instead of a diff")
 		tests   = fs.Bool("test", false, "also rewrite _test.go files")
 		tags    = fs.String("tags", "", "comma-separated build `tags`, as for go build")
 		allPlat = fs.Bool("all-platforms", false, "also rewrite the files the build context excludes (other GOOS/GOARCH, build tags), each under a context that includes it")
@@ -112,23 +141,37 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		quiet   = fs.Bool("q", false, "do not print the summary")
 		par     = fs.Int("parallel", 0, "packages processed at once (default: the number of CPUs)")
 		batch   = fs.Int("batch", 0, "packages loaded at once; bounds memory (default 256)")
+		version = fs.Bool("version", false, "print the version and exit")
 	)
-	flagCfg := rules.DefaultConfig()
+	flagCfg := config.Default()
 	flagCfg.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(c.Stdout)
-			fmt.Fprint(c.Stdout, usage)
-			fs.PrintDefaults()
+			c.help(fs)
 			return rewrite.Options{}, 0
 		}
 		fmt.Fprintf(c.Stderr, "httpfix: %v (httpfix -help lists the flags)\n", err)
 		return rewrite.Options{}, 2
 	}
+	if *version {
+		fmt.Fprintln(c.Stdout, versionString())
+		return rewrite.Options{}, 0
+	}
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if err := flagCfg.Validate(); err != nil {
-		fmt.Fprintf(c.Stderr, "httpfix: %v\n", flagErr(err))
+	fs.Visit(func(f *flag.Flag) {
+		if key := config.KeyOfFlag(f.Name); key != "" {
+			set[key] = true
+		}
+	})
+	if err := flagCfg.Validate(rules.Names()); err != nil {
+		// Only the flags given can be wrong: the rest are the defaults.
+		for _, msg := range keyErrors(err, func(key string) string { return "-" + config.FlagName(key) }) {
+			fmt.Fprintf(c.Stderr, "httpfix: %s\n", msg)
+		}
+		return rewrite.Options{}, 2
+	}
+	if *jsonOut && *sarif {
+		fmt.Fprintln(c.Stderr, "httpfix: -json and -sarif cannot be combined")
 		return rewrite.Options{}, 2
 	}
 
@@ -139,10 +182,16 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 	if *list {
 		mode |= rewrite.List
 	}
-	if *diff || mode == 0 {
+	switch {
+	case *jsonOut:
+		mode |= rewrite.JSON
+	case *sarif:
+		mode |= rewrite.SARIF
+	case *diff || mode == 0:
 		mode |= rewrite.Diff
 	}
 
+	flagCfg.Tests = *tests
 	configure := newConfigurer(flagCfg, set)
 	opts := rewrite.Options{
 		Dir:          c.Dir,
@@ -150,8 +199,8 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		Mode:         mode,
 		Tests:        *tests,
 		AllPlatforms: *allPlat,
-		Rules:        rules.New(flagCfg),
-		Configure:    configure.rules,
+		Analyzers:    engineAnalyzers(rules.New(flagCfg)),
+		Configure:    configure.analyzers,
 		Stdout:       c.Stdout,
 		Stderr:       c.Stderr,
 		Progress:     c.Terminal && !*verbose,
@@ -159,6 +208,7 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		Summary:      !*quiet,
 		Parallel:     *par,
 		BatchSize:    *batch,
+		Version:      versionString(),
 	}
 	if *tags != "" {
 		opts.Tags = strings.Split(*tags, ",")
@@ -166,56 +216,146 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 	return opts, -1
 }
 
-// flagErr renames the keys in a configuration error to their flags.
-func flagErr(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, ":"); i > 0 {
-		msg = "-" + rules.FlagName(msg[:i]) + msg[i:]
+// help prints the usage, the flags and the documentation of each rule.
+func (c *cli) help(fs *flag.FlagSet) {
+	fs.SetOutput(c.Stdout)
+	fmt.Fprint(c.Stdout, usage)
+	fs.PrintDefaults()
+	fmt.Fprintf(c.Stdout, "\nRules (-rules=%s):\n", strings.Join(rules.Names(), ","))
+	for _, r := range rules.New(config.Default()) {
+		doc := r.Analyzer.Doc
+		title, rest, _ := strings.Cut(doc, "\n")
+		fmt.Fprintf(c.Stdout, "\n%s: %s\n", r.Analyzer.Name, title)
+		for _, line := range strings.Split(strings.TrimSpace(rest), "\n") {
+			if line == "" {
+				fmt.Fprintln(c.Stdout)
+				continue
+			}
+			fmt.Fprintf(c.Stdout, "    %s\n", line)
+		}
 	}
-	return strings.ReplaceAll(msg, "\n", "; ")
+	fmt.Fprintf(c.Stdout, "\nAs a go vet or go fix tool:\n\n    go vet -vettool=$(command -v httpfix) ./...\n    go fix -fixtool=$(command -v httpfix) ./...\n")
 }
 
-// configurer gives each module the rules configured for it: the defaults,
-// overridden by the module's configuration file, overridden by the flags
-// given on the command line.
+// versionString says which httpfix this is: its module version (or the
+// VCS revision it was built from) and the Go that built it.
+func versionString() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "httpfix (unknown version)"
+	}
+	v := info.Main.Version
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if (v == "" || v == "(devel)") && rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		v = "devel " + rev + modified
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	return fmt.Sprintf("httpfix %s (%s)", v, info.GoVersion)
+}
+
+// engineAnalyzers gives the engine the analyzers of rules, with what its
+// prefilter needs to know of each.
+func engineAnalyzers(rs []rules.Rule) []rewrite.Analyzer {
+	out := make([]rewrite.Analyzer, len(rs))
+	for i, r := range rs {
+		out[i] = rewrite.Analyzer{Analyzer: r.Analyzer, Imports: r.Imports, Reaches: r.Reaches, Adds: r.Adds}
+	}
+	return out
+}
+
+// keyErrors returns the messages of a validation error, each naming its
+// key as name says.
+func keyErrors(err error, name func(key string) string) []string {
+	var out []string
+	var walk func(err error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var ke *config.KeyError
+		if errors.As(err, &ke) {
+			out = append(out, name(ke.Key)+": "+ke.Msg)
+			return
+		}
+		out = append(out, err.Error())
+	}
+	walk(err)
+	return out
+}
+
+// configurer gives each module the analyzers configured for it: the
+// defaults, overridden by the module's configuration file, overridden by
+// the flags given on the command line.
 type configurer struct {
-	flags *rules.Config
-	set   map[string]bool
+	flags *config.Config
+	set   map[string]bool // keys set by flags
 	mu    sync.Mutex
 	cache map[string]configured // by configuration file
 }
 
 type configured struct {
-	rules []*rewrite.Rule
-	err   error
+	analyzers []rewrite.Analyzer
+	err       error
 }
 
-func newConfigurer(flags rules.Config, set map[string]bool) *configurer {
+func newConfigurer(flags config.Config, set map[string]bool) *configurer {
 	return &configurer{flags: &flags, set: set, cache: map[string]configured{}}
 }
 
-func (c *configurer) rules(m *rewrite.Module) ([]*rewrite.Rule, error) {
-	path := rules.FindConfig(m.Dir)
+func (c *configurer) analyzers(m *rewrite.Module, editable func(string) bool) ([]rewrite.Analyzer, error) {
+	path := config.Find(m.Dir)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r, ok := c.cache[path]
 	if !ok {
-		r.rules, r.err = c.load(path)
+		r.analyzers, r.err = c.load(path, editable)
 		c.cache[path] = r
 	}
-	return r.rules, r.err
+	return r.analyzers, r.err
 }
 
-func (c *configurer) load(path string) ([]*rewrite.Rule, error) {
-	cfg := rules.DefaultConfig()
+// load reads the configuration file at path (if any), lays the flags
+// over it, and only then validates the result: a flag that corrects a
+// bad value of the file wins. Every bad key is named as the person wrote
+// it: the flag, or the key of the file.
+func (c *configurer) load(path string, editable func(string) bool) ([]rewrite.Analyzer, error) {
+	cfg := config.Default()
+	fromFile := map[string]bool{}
 	if path != "" {
-		if err := cfg.LoadFile(path); err != nil {
+		var err error
+		if fromFile, err = cfg.LoadFile(path); err != nil {
 			return nil, err
 		}
 	}
 	cfg.Overlay(c.flags, c.set)
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+	cfg.Tests = c.flags.Tests
+	cfg.Editable = editable
+	if err := cfg.Validate(rules.Names()); err != nil {
+		msgs := keyErrors(err, func(key string) string {
+			if c.set[key] || !fromFile[key] {
+				return "-" + config.FlagName(key)
+			}
+			return path + ": " + key
+		})
+		return nil, errors.New(strings.Join(msgs, "\n"))
 	}
-	return rules.New(cfg), nil
+	return engineAnalyzers(rules.New(cfg)), nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/httpfix/httpfix/rewrite"
 	"github.com/httpfix/httpfix/rewrite/internal/monorepo"
 	"github.com/httpfix/httpfix/rules"
+	"github.com/httpfix/httpfix/rules/config"
 )
 
 // The benchmarks run httpfix over synthetic monorepos (see
@@ -84,17 +85,27 @@ func benchTree(tb testing.TB, n int) monorepo.Tree {
 // discarded, and fails on any error.
 func runTool(tb testing.TB, dir string, mode rewrite.Mode, args ...string) *rewrite.Result {
 	res := rewrite.Run(context.Background(), rewrite.Options{
-		Dir:    dir,
-		Args:   args,
-		Mode:   mode,
-		Rules:  rules.New(rules.DefaultConfig()),
-		Stdout: io.Discard,
-		Stderr: io.Discard,
+		Dir:       dir,
+		Args:      args,
+		Mode:      mode,
+		Analyzers: productAnalyzers(),
+		Stdout:    io.Discard,
+		Stderr:    io.Discard,
 	})
 	if len(res.Errors) > 0 {
 		tb.Fatalf("httpfix %s: %d errors, the first: %s", strings.Join(args, " "), len(res.Errors), res.Errors[0])
 	}
 	return res
+}
+
+// productAnalyzers returns the product's rules with their default
+// configuration, as the engine takes them.
+func productAnalyzers() []rewrite.Analyzer {
+	var out []rewrite.Analyzer
+	for _, r := range rules.New(config.Default()) {
+		out = append(out, rewrite.Analyzer{Analyzer: r.Analyzer, Imports: r.Imports, Reaches: r.Reaches, Adds: r.Adds})
+	}
+	return out
 }
 
 // resetPeak collects garbage and restarts the process's peak resident set

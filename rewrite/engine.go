@@ -34,6 +34,10 @@ const (
 	// Collect keeps the changes in the Result (for tests and programs
 	// using the engine as a library).
 	Collect
+	// JSON prints the findings and their fixes as go vet -json does.
+	JSON
+	// SARIF prints the findings and their fixes as a SARIF 2.1.0 log.
+	SARIF
 )
 
 // Options configure a run.
@@ -53,12 +57,15 @@ type Options struct {
 	// context that includes them. Otherwise they are listed in the summary
 	// as not covered.
 	AllPlatforms bool
-	// Rules are the rules to run, configured with their defaults. Their
-	// Imports and Reaches decide which packages are loaded at all.
-	Rules []*Rule
-	// Configure, if set, returns the rules to run on the packages of a
-	// module, for example configured by a file at the module's root.
-	Configure func(m *Module) ([]*Rule, error)
+	// Analyzers are the analyzers to run, configured with their
+	// defaults. Their Imports and Reaches decide which packages are
+	// loaded at all.
+	Analyzers []Analyzer
+	// Configure, if set, returns the analyzers to run on the packages of
+	// a module, for example configured by a file at the module's root.
+	// editable tells which files the run may change (an analyzer places
+	// the declarations a fix needs in one of them).
+	Configure func(m *Module, editable func(path string) bool) ([]Analyzer, error)
 
 	Stdout, Stderr io.Writer
 	// Progress shows packages done of total on Stderr (for a terminal).
@@ -73,6 +80,8 @@ type Options struct {
 	BatchSize int
 	// FS is the file system writes go to; nil means the OS.
 	FS FS
+	// Version names the tool in the machine-readable outputs.
+	Version string
 }
 
 // Result is the outcome of a run.
@@ -81,7 +90,10 @@ type Result struct {
 	Diagnostics []Diagnostic // sorted, paths relative to Options.Dir
 	Fixes       []Diagnostic // the sites rewritten, sorted, paths relative to Options.Dir
 	Errors      []string     // sorted
-	Stats       Stats
+	// Findings are every diagnostic of the analyzers, fixed or not, with
+	// their suggested fixes: what -json and -sarif print.
+	Findings []Finding
+	Stats    Stats
 	// ExitCode is 0 when there was nothing to change or report, 1 when
 	// changes are pending (Diff, List, Collect) or sites were reported, and
 	// 2 on any error.
@@ -107,9 +119,17 @@ type engine struct {
 	res     Result
 	mu      sync.Mutex
 	exports exportFiles
-	// configured holds the rules of each module (nil: its configuration
-	// is in error); only the run's goroutine uses it.
-	configured map[*Module][]*Rule
+	// configured holds the analyzers of each module (nil: its
+	// configuration is in error); only the run's goroutine uses it.
+	configured map[*Module][]Analyzer
+	// facts holds the facts of every package analyzed so far.
+	facts *factStore
+	// dirs are the package directories of the run, by path, and
+	// editCache memoizes editable.
+	dirs      map[string]*pkgDir
+	editCache sync.Map
+	// depsDone records the dependencies analyzed for their facts.
+	depsDone map[string]bool
 	// realDir is Options.Dir with symbolic links resolved, for rel.
 	realDir     string
 	realDirOnce sync.Once
@@ -142,7 +162,7 @@ func Run(ctx context.Context, opts Options) *Result {
 	if len(opts.Args) == 0 {
 		opts.Args = []string{"."}
 	}
-	e := &engine{ctx: ctx, opts: opts, fs: opts.FS}
+	e := &engine{ctx: ctx, opts: opts, fs: opts.FS, facts: newFactStore(), depsDone: map[string]bool{}}
 	if e.fs == nil {
 		e.fs = OSFS{}
 	}
@@ -210,13 +230,17 @@ func (e *engine) run() {
 	defer tuneGC()()
 	s := newScanner(e.opts.Tags, e.opts.Parallel)
 	s.tests = e.opts.Tests
-	for _, r := range e.opts.Rules {
-		s.needs = append(s.needs, r.Imports...)
-		if r.Reaches != "" {
-			s.reaches = append(s.reaches, r.Reaches)
+	for _, a := range e.opts.Analyzers {
+		s.needs = append(s.needs, a.Imports...)
+		if a.Reaches != "" {
+			s.reaches = append(s.reaches, a.Reaches)
 		}
 	}
 	dirs := e.resolveArgs(s)
+	e.dirs = map[string]*pkgDir{}
+	for _, pd := range dirs {
+		e.dirs[pd.dir] = pd
+	}
 	for _, msg := range s.errs {
 		e.errorf("%s", e.relMsg(msg))
 	}
@@ -287,12 +311,11 @@ func (e *engine) run() {
 		}
 		startList(k)
 		startList(k + 1)
-		rules, ok := e.rulesFor(m)
+		analyzers, ok := e.analyzersFor(m)
 		if !ok {
 			done += len(pds)
 			continue
 		}
-		mf := newModuleFiles(m.Dir)
 		l := <-lists[k]
 		list, err := l.list, l.err
 		if err != nil {
@@ -307,38 +330,64 @@ func (e *engine) run() {
 				e.errorf("%s", e.relMsg(msg))
 			}
 		}
+		// Packages come after those they import, so that the facts of
+		// the module's own helpers are known where they are called.
+		pds = list.dependencyOrder(pds)
 		for i := 0; i < len(pds); i += e.opts.BatchSize {
 			if e.ctx.Err() != nil {
 				e.errorf("interrupted; files not yet written are unchanged")
 				return
 			}
 			batch := pds[i:min(i+e.opts.BatchSize, len(pds))]
-			if !e.runBatch(m, batch, list, rules, mf, func() { done++; progress.show(done, total) }) {
+			if !e.runBatch(m, batch, list, analyzers, func() { done++; progress.show(done, total) }) {
 				break
 			}
 		}
 	}
 }
 
-// rulesFor returns the rules to run on the packages of module m, or
-// false after reporting why there are none.
-func (e *engine) rulesFor(m *Module) ([]*Rule, bool) {
+// analyzersFor returns the analyzers to run on the packages of module m,
+// or false after reporting why there are none.
+func (e *engine) analyzersFor(m *Module) ([]Analyzer, bool) {
 	if e.opts.Configure == nil {
-		return e.opts.Rules, true
+		return e.opts.Analyzers, true
 	}
 	if e.configured == nil {
-		e.configured = map[*Module][]*Rule{}
+		e.configured = map[*Module][]Analyzer{}
 	}
-	if rules, ok := e.configured[m]; ok {
-		return rules, rules != nil
+	if as, ok := e.configured[m]; ok {
+		return as, as != nil
 	}
-	rules, err := e.opts.Configure(m)
+	as, err := e.opts.Configure(m, e.editable)
 	if err != nil {
-		e.errorf("%s", e.relMsg(err.Error()))
-		rules = nil
+		for _, line := range strings.Split(err.Error(), "\n") {
+			e.errorf("%s", e.relMsg(line))
+		}
+		as = nil
 	}
-	e.configured[m] = rules
-	return rules, rules != nil
+	e.configured[m] = as
+	return as, as != nil
+}
+
+// editable reports whether the run may change the file at path: a Go
+// file of one of its package directories (one of the files it was given,
+// if it was given files), reached without leaving its module through a
+// symbolic link.
+func (e *engine) editable(path string) bool {
+	if v, ok := e.editCache.Load(path); ok {
+		return v.(bool)
+	}
+	ok := false
+	if pd := e.dirs[filepath.Dir(path)]; pd != nil && pd.module != nil && (pd.only == nil || pd.only[path]) {
+		modReal, err := filepath.EvalSymlinks(pd.module.Dir)
+		if err != nil {
+			modReal = pd.module.Dir
+		}
+		real, err := filepath.EvalSymlinks(path)
+		ok = err == nil && within(modReal, real)
+	}
+	e.editCache.Store(path, ok)
+	return ok
 }
 
 // gcPercent is the garbage collector's target (GOGC) during a run. A run
@@ -383,7 +432,7 @@ func tuneGC() (restore func()) {
 // runBatch loads and processes one batch of packages of module m, then
 // emits their changes in order. It returns false if the module cannot be
 // loaded at all.
-func (e *engine) runBatch(m *Module, batch []*pkgDir, list *moduleList, rules []*Rule, mf *moduleFiles, tick func()) bool {
+func (e *engine) runBatch(m *Module, batch []*pkgDir, list *moduleList, analyzers []Analyzer, tick func()) bool {
 	pkgs, groups, src, err := e.loadBatch(m, batch, list)
 	if err != nil {
 		if e.ctx.Err() == nil {
@@ -394,8 +443,8 @@ func (e *engine) runBatch(m *Module, batch []*pkgDir, list *moduleList, rules []
 	defer release(pkgs)
 	own := newOwners(batch)
 	var adds []string
-	for _, r := range rules {
-		adds = append(adds, r.Adds...)
+	for _, a := range analyzers {
+		adds = append(adds, a.Adds...)
 	}
 	for _, g := range groups {
 		e.complete(m, g, adds)
@@ -416,7 +465,8 @@ func (e *engine) runBatch(m *Module, batch []*pkgDir, list *moduleList, rules []
 		work = append(work, p)
 		owners = append(owners, pd)
 	}
-	e.processAll(work, owners, rules, src, mf, "", tick)
+	e.analyzeDeps(m, work, list, analyzers)
+	e.processAll(work, owners, analyzers, src, "", tick)
 	return true
 }
 
@@ -424,26 +474,53 @@ func (e *engine) runBatch(m *Module, batch []*pkgDir, list *moduleList, rules []
 // belongs to, on the engine's workers, then emits their changes, reports
 // and errors in package order. A non-empty context names the build
 // context they were loaded under, for messages.
-func (e *engine) processAll(work []*packages.Package, owners []*pkgDir, rules []*Rule, src *sources, mf *moduleFiles, context string, tick func()) {
+func (e *engine) processAll(work []*packages.Package, owners []*pkgDir, analyzers []Analyzer, src *sources, context string, tick func()) {
 	results := make([]*pkgResult, len(work))
+	// A package is processed once those it imports are: their facts
+	// are then known.
+	inDeps := batchDeps(work)
 	var wg sync.WaitGroup
-	next := make(chan int)
+	ready := make(chan int, len(work))
+	var mu sync.Mutex
+	waiting := make([]int, len(work))
+	dependents := make([][]int, len(work))
+	for i, deps := range inDeps {
+		waiting[i] = len(deps)
+		for _, d := range deps {
+			dependents[d] = append(dependents[d], i)
+		}
+	}
+	for i := range work {
+		if waiting[i] == 0 {
+			ready <- i
+		}
+	}
+	remaining := len(work)
+	if remaining == 0 {
+		close(ready)
+	}
 	for w := 0; w < e.opts.Parallel; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				results[i] = e.process(work[i], owners[i], rules, src, mf)
+			for i := range ready {
+				results[i] = e.process(work[i], owners[i], analyzers, src)
 				e.mu.Lock()
 				tick()
 				e.mu.Unlock()
+				mu.Lock()
+				for _, j := range dependents[i] {
+					if waiting[j]--; waiting[j] == 0 {
+						ready <- j
+					}
+				}
+				if remaining--; remaining == 0 {
+					close(ready)
+				}
+				mu.Unlock()
 			}
 		}()
 	}
-	for i := range work {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 
 	// Emit in package order, whatever order the workers finished in.
@@ -462,6 +539,9 @@ func (e *engine) processAll(work []*packages.Package, owners []*pkgDir, rules []
 		for _, d := range r.diags {
 			d.Pos.Filename = e.rel(d.Pos.Filename)
 			e.res.Diagnostics = append(e.res.Diagnostics, d)
+		}
+		for _, f := range r.findings {
+			e.res.Findings = append(e.res.Findings, e.relFinding(f))
 		}
 		for _, d := range r.fixedAt {
 			d.Pos.Filename = e.rel(d.Pos.Filename)
@@ -552,8 +632,23 @@ func (e *engine) finish() {
 	sort.Strings(e.res.Errors)
 	sort.Strings(e.res.Stats.NotCovered)
 	e.res.Stats.Reported = len(e.res.Diagnostics)
-	for _, d := range e.res.Diagnostics {
-		fmt.Fprintln(e.opts.Stderr, d)
+	sortFindings(e.res.Findings)
+	machine := e.opts.Mode&(JSON|SARIF) != 0
+	switch {
+	case e.opts.Mode&JSON != 0:
+		if err := e.writeJSON(e.opts.Stdout); err != nil {
+			e.res.Errors = append(e.res.Errors, "writing JSON: "+err.Error())
+		}
+	case e.opts.Mode&SARIF != 0:
+		if err := e.writeSARIF(e.opts.Stdout); err != nil {
+			e.res.Errors = append(e.res.Errors, "writing SARIF: "+err.Error())
+		}
+	}
+	if !machine {
+		// The machine-readable outputs hold the reports.
+		for _, d := range e.res.Diagnostics {
+			fmt.Fprintln(e.opts.Stderr, d)
+		}
 	}
 	for _, msg := range e.res.Errors {
 		fmt.Fprintln(e.opts.Stderr, msg)
@@ -567,6 +662,8 @@ func (e *engine) finish() {
 	case len(e.res.Diagnostics) > 0:
 		e.res.ExitCode = 1
 	case e.res.Stats.Changed > 0 && e.opts.Mode&Write == 0:
+		e.res.ExitCode = 1
+	case machine && len(e.res.Findings) > 0 && e.opts.Mode&Write == 0:
 		e.res.ExitCode = 1
 	}
 }

@@ -3,80 +3,11 @@ package rewrite
 import (
 	"bytes"
 	"context"
-	"go/ast"
-	"go/token"
-	"go/types"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/dave/dst"
-	"github.com/dave/dst/dstutil"
 )
-
-// toyRule turns http.Get into http.Head and puts "_ = io.EOF" before the
-// statement holding the call: an expression edit, a statement insertion
-// and an import, which is all the engine needs to be exercised.
-var toyRule = &Rule{
-	Name:    "toy",
-	Imports: []string{"net/http"},
-	Adds:    []string{"io"},
-	Run: func(pass *Pass) {
-		for _, f := range pass.Files {
-			var sites []token.Pos
-			ast.Inspect(f.Ast, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok {
-					return true
-				}
-				var id *ast.Ident
-				switch fun := call.Fun.(type) {
-				case *ast.SelectorExpr:
-					id = fun.Sel
-				case *ast.Ident:
-					id = fun
-				}
-				if fn, ok := pass.TypesInfo.Uses[id].(*types.Func); ok && fn.Pkg() != nil && fn.Pkg().Path() == "net/http" && fn.Name() == "Get" && !pass.Ignored(call.Pos()) {
-					sites = append(sites, call.Pos())
-					d := f.DstNode(call).(*dst.CallExpr)
-					d.Fun.(*dst.Ident).Name = "Head"
-				}
-				return true
-			})
-			if len(sites) == 0 {
-				continue
-			}
-			dstutil.Apply(f.Dst(), func(c *dstutil.Cursor) bool {
-				s, ok := c.Node().(dst.Stmt)
-				if !ok || c.Index() < 0 {
-					return true
-				}
-				found := false
-				dst.Inspect(s, func(n dst.Node) bool {
-					if id, ok := n.(*dst.Ident); ok && id.Path == "net/http" && id.Name == "Head" {
-						found = true
-					}
-					return !found
-				})
-				if found {
-					if _, isBlock := s.(*dst.BlockStmt); !isBlock {
-						c.InsertBefore(&dst.AssignStmt{
-							Lhs: []dst.Expr{dst.NewIdent("_")},
-							Tok: token.ASSIGN,
-							Rhs: []dst.Expr{&dst.Ident{Name: "EOF", Path: "io"}},
-						})
-						return false
-					}
-				}
-				return true
-			}, nil)
-			for _, p := range sites {
-				pass.Fixed(p)
-			}
-		}
-	},
-}
 
 func writeTree(t *testing.T, files map[string]string) string {
 	t.Helper()
@@ -94,7 +25,7 @@ func writeTree(t *testing.T, files map[string]string) string {
 func runToy(t *testing.T, dir string, mode Mode, args ...string) (*Result, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	res := Run(context.Background(), Options{Dir: dir, Args: args, Mode: mode, Rules: []*Rule{toyRule}, Stdout: &stdout, Stderr: &stderr})
+	res := Run(context.Background(), Options{Dir: dir, Args: args, Mode: mode, Analyzers: []Analyzer{toyAnalyzer}, Stdout: &stdout, Stderr: &stderr})
 	return res, stdout.String(), stderr.String()
 }
 

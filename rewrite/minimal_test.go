@@ -11,8 +11,8 @@ import (
 )
 
 // TestMinimalDiff checks that the diff of a rewrite holds only the lines
-// the rule rewrote and the import block, in files whose other bytes a
-// printer would change: CRLF line endings, code that is not gofmt-clean,
+// the analyzer's edits touch, in files whose other bytes a printer would
+// change: CRLF line endings, code that is not gofmt-clean,
 // //line directives, build constraints, no newline at the end. The diff
 // must apply with git apply and give exactly what -w writes.
 func TestMinimalDiff(t *testing.T) {
@@ -36,13 +36,13 @@ func TestMinimalDiff(t *testing.T) {
 		minus: []string{"import \"net/http\"\r\n", "\tresp, err := http.Get(\"http://x\")\r\n"},
 		plus:  []string{"import (\r\n", "\t\"io\"\r\n", "\t\"net/http\"\r\n", ")\r\n", "\t_ = io.EOF\r\n", "\tresp, err := http.Head(\"http://x\")\r\n"},
 	}, {
-		// Space-indented code: the statements around the rewritten one
-		// keep their layout; the rewritten one is printed anew.
+		// Space-indented code: the engine changes the bytes the edits
+		// say, nothing else.
 		name:  "not-gofmt-neighbours",
 		src:   "package m\n\nimport \"net/http\"\n\nfunc F() {\n    x := 1\n    resp, err := http.Get(\"http://x\")\n    _, _, _ = resp, err, x\n}\n",
-		want:  "package m\n\nimport (\n\t\"io\"\n\t\"net/http\"\n)\n\nfunc F() {\n    x := 1\n\t_ = io.EOF\n\tresp, err := http.Head(\"http://x\")\n    _, _, _ = resp, err, x\n}\n",
+		want:  "package m\n\nimport (\n\t\"io\"\n\t\"net/http\"\n)\n\nfunc F() {\n    x := 1\n    _ = io.EOF\n    resp, err := http.Head(\"http://x\")\n    _, _, _ = resp, err, x\n}\n",
 		minus: []string{"import \"net/http\"\n", "    resp, err := http.Get(\"http://x\")\n"},
-		plus:  []string{"import (\n", "\t\"io\"\n", "\t\"net/http\"\n", ")\n", "\t_ = io.EOF\n", "\tresp, err := http.Head(\"http://x\")\n"},
+		plus:  []string{"import (\n", "\t\"io\"\n", "\t\"net/http\"\n", ")\n", "    _ = io.EOF\n", "    resp, err := http.Head(\"http://x\")\n"},
 	}, {
 		name: "line-directives",
 		src: "package m\n\nimport \"net/http\"\n\n//line gen.tmpl:10\nfunc F() {\n\t/*line gen.tmpl:20*/ x := 1\n" +

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"context"
+	"golang.org/x/tools/go/analysis"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -87,21 +88,23 @@ type contextRule struct {
 	version map[string]string // package path -> go version of its module
 }
 
-func (c *contextRule) rule() *Rule {
-	r := *toyRule
-	r.Run = func(pass *Pass) {
+func (c *contextRule) rule() Analyzer {
+	a := toyAnalyzer
+	inner := *a.Analyzer
+	inner.Run = func(pass *analysis.Pass) (any, error) {
 		c.mu.Lock()
-		c.version[pass.Pkg.Path()] = pass.GoVersion
+		c.version[pass.Pkg.Path()] = pass.Module.GoVersion
 		c.mu.Unlock()
-		toyRule.Run(pass)
+		return runToyAnalyzer(pass)
 	}
-	return &r
+	a.Analyzer = &inner
+	return a
 }
 
 func runModules(t *testing.T, dir string, args ...string) (*Result, *contextRule) {
 	t.Helper()
 	c := &contextRule{version: map[string]string{}}
-	res := Run(context.Background(), Options{Dir: dir, Args: args, Mode: Collect, Rules: []*Rule{c.rule()}})
+	res := Run(context.Background(), Options{Dir: dir, Args: args, Mode: Collect, Analyzers: []Analyzer{c.rule()}})
 	if len(res.Errors) > 0 {
 		t.Fatalf("httpfix %v: errors %v", args, res.Errors)
 	}

@@ -320,7 +320,7 @@ func (e *engine) coverPlatforms(dirs []*pkgDir) {
 			}
 		}
 		sort.Strings(keys)
-		rules, ok := e.rulesFor(m)
+		analyzers, ok := e.analyzersFor(m)
 		for _, k := range keys {
 			g := groups[k]
 			if !ok || e.ctx.Err() != nil || tooNew(m, runtime.Version()) != "" {
@@ -329,14 +329,14 @@ func (e *engine) coverPlatforms(dirs []*pkgDir) {
 				}
 				continue
 			}
-			e.runContext(m, g.context, g.dirs, g.files, rules)
+			e.runContext(m, g.context, g.dirs, g.files, analyzers)
 		}
 	}
 }
 
 // runContext loads the packages in dirs, all of module m, under build
 // context c and processes the files of each that files lists.
-func (e *engine) runContext(m *Module, c buildContext, dirs []*pkgDir, files map[*pkgDir][]string, rules []*Rule) {
+func (e *engine) runContext(m *Module, c buildContext, dirs []*pkgDir, files map[*pkgDir][]string, analyzers []Analyzer) {
 	src := &sources{files: map[string][]byte{}}
 	cfg := e.loadConfig(m, loadMode, src)
 	cfg.Env = append(cfg.Env, c.env()...)
@@ -366,8 +366,8 @@ func (e *engine) runContext(m *Module, c buildContext, dirs []*pkgDir, files map
 	}
 	defer release(pkgs)
 	var adds []string
-	for _, r := range rules {
-		adds = append(adds, r.Adds...)
+	for _, a := range analyzers {
+		adds = append(adds, a.Adds...)
 	}
 	e.complete(m, pkgs, adds)
 
@@ -403,8 +403,7 @@ func (e *engine) runContext(m *Module, c buildContext, dirs []*pkgDir, files map
 			}
 		}
 	}
-	mf := newModuleFiles(m.Dir)
-	e.processAll(work, owners, rules, src, mf, c.String(), func() {})
+	e.processAll(work, owners, analyzers, src, c.String(), func() {})
 }
 
 // notCovered lists files as not covered by the run.

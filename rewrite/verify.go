@@ -25,14 +25,10 @@ import (
 // Every error counts, the "soft" ones too (a variable declared and not
 // used, an import not used): the compiler rejects them, and the package
 // had none before the rewrite, or it would not have been rewritten.
-func (e *engine) verify(pkg *packages.Package, goVersion string, rewritten map[*File][]byte, imports map[string]*types.Package) (map[*File][]byte, []Diagnostic) {
-	pending := map[*File][]byte{}
+func (e *engine) verify(pkg *packages.Package, goVersion string, rewritten map[string][]byte, imports map[string]*types.Package) (map[string][]byte, []Diagnostic) {
+	pending := map[string][]byte{}
 	for f, b := range rewritten {
 		pending[f] = b
-	}
-	byPath := map[string]*File{}
-	for f := range pending {
-		byPath[f.Path] = f
 	}
 	importer := importerFunc(func(path string) (*types.Package, error) {
 		if p, ok := imports[path]; ok {
@@ -46,14 +42,14 @@ func (e *engine) verify(pkg *packages.Package, goVersion string, rewritten map[*
 	var diags []Diagnostic
 	// reject drops the rewrite of f for an error at pos, a position in
 	// the rewritten text (or, if pos has no line, in no text at all).
-	reject := func(f *File, pos token.Position, msg string) {
-		p, where := token.Position{Filename: f.Path, Line: 1, Column: 1}, ""
+	reject := func(f string, pos token.Position, msg string) {
+		p, where := token.Position{Filename: f, Line: 1, Column: 1}, ""
 		if pos.Line > 0 {
 			// The original as it is on disk: this runs only for a
 			// rejected rewrite, and a file changed since it was read
 			// would not be written anyway.
-			original, _ := os.ReadFile(f.Path)
-			p, where = originalPosition(f.Path, original, pending[f], pos)
+			original, _ := os.ReadFile(f)
+			p, where = originalPosition(f, original, pending[f], pos)
 		}
 		delete(pending, f)
 		diags = append(diags, Diagnostic{
@@ -66,13 +62,13 @@ func (e *engine) verify(pkg *packages.Package, goVersion string, rewritten map[*
 	for len(pending) > 0 {
 		fset := pkg.Fset // safe for concurrent use; the rewritten files are added to it
 		var files []*ast.File
-		fileOf := map[string]*File{}
+		fileOf := map[string]string{}
 		ok := true
 		for i, af := range pkg.Syntax {
 			path := pkg.CompiledGoFiles[i]
-			f := byPath[path]
+			f := path
 			src, rewrittenHere := pending[f]
-			if f == nil || !rewrittenHere {
+			if !rewrittenHere {
 				files = append(files, af)
 				continue
 			}
@@ -121,7 +117,7 @@ func (e *engine) verify(pkg *packages.Package, goVersion string, rewritten map[*
 			// Unadjusted: a //line directive must not hide which file
 			// the error is in.
 			pos := te.Fset.PositionFor(te.Pos, false)
-			if f := fileOf[pos.Filename]; f != nil {
+			if f, ok := fileOf[pos.Filename]; ok {
 				if _, still := pending[f]; still {
 					reject(f, pos, te.Msg)
 					blamed = true

@@ -3,81 +3,64 @@ package rewrite
 import (
 	"go/ast"
 	"go/token"
-	"go/types"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/dave/dst"
+	"golang.org/x/tools/go/analysis"
 )
 
-// brokenRule makes rewrites that do not type-check, chosen by the name of
-// the file, to test verification. In every file it turns http.Get into
-// http.Head and puts "_ = io.EOF" before the statement, as toyRule does,
-// except that:
+// brokenAnalyzer makes rewrites that do not type-check, chosen by the
+// name of the file, to test verification. In every file it does what
+// toyAnalyzer does, except that:
 //   - in bad*.go files the call becomes http.Gett, which does not exist;
 //   - in helper*.go files it also renames func helper to helper2, which
 //     breaks the calls of helper left as they were;
 //   - in unused*.go files it also deletes the statement after the call,
 //     the only use of the variables the call assigns.
-var brokenRule = &Rule{
-	Name:    "broken",
-	Imports: []string{"net/http"},
-	Adds:    []string{"io"},
-	Run: func(pass *Pass) {
-		for _, f := range pass.Files {
-			base := filepath.Base(f.Path)
-			ast.Inspect(f.Ast, func(n ast.Node) bool {
-				switch n := n.(type) {
-				case *ast.FuncDecl:
-					if n.Name.Name == "helper" && strings.HasPrefix(base, "helper") {
-						f.DstNode(n).(*dst.FuncDecl).Name.Name = "helper2"
-						pass.Fixed(n.Pos())
-					}
-				case *ast.BlockStmt:
-					dblock := f.DstNode(n).(*dst.BlockStmt)
-					for i := len(n.List) - 1; i >= 0; i-- {
-						call := httpGetIn(pass, n.List[i])
-						if call == nil {
-							continue
-						}
-						name := "Head"
-						if strings.HasPrefix(base, "bad") {
-							name = "Gett"
-						}
-						f.DstNode(call).(*dst.CallExpr).Fun.(*dst.Ident).Name = name
-						list := dblock.List
-						if strings.HasPrefix(base, "unused") && i+1 < len(list) {
-							list = append(list[:i+1], list[i+2:]...)
-						}
-						eof := &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent("_")}, Tok: token.ASSIGN, Rhs: []dst.Expr{&dst.Ident{Name: "EOF", Path: "io"}}}
-						dblock.List = append(list[:i], append([]dst.Stmt{eof}, list[i:]...)...)
-						pass.Fixed(call.Pos())
-					}
-				}
-				return true
-			})
-		}
-	},
+var brokenAnalyzer = Analyzer{
+	Analyzer: &analysis.Analyzer{Name: "broken", Doc: "broken: a rule whose rewrites do not compile", Run: runBrokenAnalyzer},
+	Imports:  []string{"net/http"},
+	Adds:     []string{"io"},
 }
 
-// httpGetIn returns the call of net/http.Get in s, or nil.
-func httpGetIn(pass *Pass, s ast.Stmt) *ast.CallExpr {
-	var found *ast.CallExpr
-	ast.Inspect(s, func(n ast.Node) bool {
-		if _, ok := n.(*ast.FuncLit); ok || found != nil {
-			return false
+func runBrokenAnalyzer(pass *analysis.Pass) (any, error) {
+	for _, f := range pass.Files {
+		if !strings.HasPrefix(filepath.Base(pass.Fset.File(f.Pos()).Name()), "helper") {
+			continue
 		}
-		if call, ok := n.(*ast.CallExpr); ok {
-			if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
-				if fn, ok := pass.TypesInfo.Uses[sel.Sel].(*types.Func); ok && fn.Pkg().Path() == "net/http" && fn.Name() == "Get" {
-					found = call
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "helper" {
+				pass.Report(analysis.Diagnostic{Pos: fd.Pos(), Message: "rename", SuggestedFixes: []analysis.SuggestedFix{{Message: "rename",
+					TextEdits: []analysis.TextEdit{{Pos: fd.Name.Pos(), End: fd.Name.End(), NewText: []byte("helper2")}}}}})
+			}
+		}
+	}
+	return nil, toyEdits(pass, func(name string, fx *toyFix) bool {
+		switch {
+		case strings.HasPrefix(name, "bad"):
+			fx.edits = fx.edits[1:]
+			fx.rename("Gett")
+		case strings.HasPrefix(name, "unused"):
+			// The statement after the call, with its line.
+			for _, d := range fx.file.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					continue
+				}
+				for i, s := range fd.Body.List {
+					if s == fx.stmt && i+1 < len(fd.Body.List) {
+						next := fd.Body.List[i+1]
+						tf := fx.pass.Fset.File(next.Pos())
+						start := tf.LineStart(rawLine(tf, next.Pos()))
+						end := tf.LineStart(rawLine(tf, next.End()) + 1)
+						fx.edits = append(fx.edits, analysis.TextEdit{Pos: start, End: end})
+					}
 				}
 			}
 		}
-		return true
+		return false
 	})
-	return found
 }
 
 const fetchSrc = `package m
@@ -110,7 +93,7 @@ func runBroken(t *testing.T, files map[string]string) (*Result, []string, map[st
 	t.Helper()
 	files["go.mod"] = toyMod
 	dir := writeTree(t, files)
-	res, _, _ := runRule(t, dir, brokenRule)
+	res, _, _ := runAnalyzer(t, dir, brokenAnalyzer)
 	var diags []string
 	for _, d := range res.Diagnostics {
 		diags = append(diags, d.String())
@@ -122,10 +105,10 @@ func runBroken(t *testing.T, files map[string]string) (*Result, []string, map[st
 	return res, diags, changed
 }
 
-func runRule(t *testing.T, dir string, r *Rule) (*Result, string, string) {
+func runAnalyzer(t *testing.T, dir string, a Analyzer) (*Result, string, string) {
 	t.Helper()
 	var stdout, stderr strings.Builder
-	res := Run(t.Context(), Options{Dir: dir, Args: []string{"./..."}, Mode: Collect, Rules: []*Rule{r}, Stdout: &stdout, Stderr: &stderr})
+	res := Run(t.Context(), Options{Dir: dir, Args: []string{"./..."}, Mode: Collect, Analyzers: []Analyzer{a}, Stdout: &stdout, Stderr: &stderr})
 	if len(res.Errors) > 0 {
 		t.Fatalf("errors: %q", res.Errors)
 	}

@@ -17,18 +17,18 @@ import (
 // temporary file beside it, is reported for that file, and does not stop
 // the other files being written.
 
-// toySrc is a file toyRule changes.
+// toySrc is a file toyAnalyzer changes.
 func toySrc(pkg string) string {
 	return "package " + pkg + "\n\nimport \"net/http\"\n\nfunc F() {\n\tresp, err := http.Get(\"http://x\")\n\t_, _ = resp, err\n}\n"
 }
 
-// toyWant is what toyRule makes of toySrc(pkg).
+// toyWant is what toyAnalyzer makes of toySrc(pkg).
 func toyWant(pkg string) string {
 	return "package " + pkg + "\n\nimport (\n\t\"io\"\n\t\"net/http\"\n)\n\nfunc F() {\n\t_ = io.EOF\n\tresp, err := http.Head(\"http://x\")\n\t_, _ = resp, err\n}\n"
 }
 
 // threePackages returns a module whose packages a, b and c each have one
-// file toyRule changes.
+// file toyAnalyzer changes.
 func threePackages(t *testing.T) string {
 	return writeTree(t, map[string]string{
 		"go.mod": toyMod,
@@ -38,10 +38,10 @@ func threePackages(t *testing.T) string {
 	})
 }
 
-// runWrite runs toyRule with -w over dir through fsys (nil: the OS).
+// runWrite runs toyAnalyzer with -w over dir through fsys (nil: the OS).
 func runWrite(t *testing.T, dir string, fsys FS) *Result {
 	t.Helper()
-	return Run(context.Background(), Options{Dir: dir, Args: []string{"./..."}, Mode: Write, Rules: []*Rule{toyRule}, FS: fsys})
+	return Run(context.Background(), Options{Dir: dir, Args: []string{"./..."}, Mode: Write, Analyzers: []Analyzer{toyAnalyzer}, FS: fsys})
 }
 
 // checkFile fails unless the file at dir/name holds want.

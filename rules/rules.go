@@ -1,44 +1,83 @@
-// Package rules holds httpfix's rules, one per file, and the helpers they
-// share. Every rule matches by type object (go/types), never by spelling:
-// an aliased or dot import of net/http, a method of the user's own type
-// that returns *http.Response, and a third-party client are all seen for
-// what they are.
+// Package rules lists httpfix's analyzers, in one place, with what a
+// driver's prefilter needs to know of each. Every rule is a
+// golang.org/x/tools/go/analysis Analyzer in a package of its own
+// (rules/drainclose, ...); the code they share lives in rules/internal:
+// ownership and value flow (flow), the facts that summarise what
+// functions do with responses (facts), edits made on decorated syntax
+// and turned into suggested fixes (edit), and type matching (match).
 package rules
 
 import (
-	"github.com/httpfix/httpfix/rewrite"
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/httpfix/httpfix/rules/config"
+	"github.com/httpfix/httpfix/rules/defaultclient"
+	"github.com/httpfix/httpfix/rules/drainclose"
+	"github.com/httpfix/httpfix/rules/hoisttransport"
+	"github.com/httpfix/httpfix/rules/internal/match"
 )
 
-// all lists every rule, in the order they run on a package. drainclose
-// runs first: it reasons about the calls that produce responses, which
-// defaultclient then moves off the default client without changing their
-// results.
-var all = []func(Config) *rewrite.Rule{
-	newDrainClose,
-	newDefaultClient,
-	newHoistTransport,
+// A Rule is an analyzer, with what a driver that loads only the packages
+// a rule can concern (the httpfix command) needs to know of it.
+type Rule struct {
+	Analyzer *analysis.Analyzer
+	// Imports lists import paths of which a package must import at least
+	// one (directly or through one of its imports) for the rule to have
+	// work to do.
+	Imports []string
+	// Reaches, if set, also makes worth loading a package that imports a
+	// package which imports one of Imports and whose source contains this
+	// word: a package calling a helper declared elsewhere (that returns
+	// *http.Response, say) need not import net/http itself.
+	Reaches string
+	// Adds lists the import paths the rule's fixes may add to a file.
+	Adds []string
+}
+
+// all lists every rule, in the order a driver that merges their fixes
+// applies them. drainclose comes first: it reasons about the calls that
+// produce responses, which defaultclient then moves off the default
+// client without changing their results.
+var all = []struct {
+	name string
+	make func(config.Config) Rule
+}{
+	{"drainclose", func(c config.Config) Rule {
+		return Rule{drainclose.New(c), []string{match.NetHTTP}, "Response", []string{"io", match.NetHTTP}}
+	}},
+	{"defaultclient", func(c config.Config) Rule {
+		return Rule{defaultclient.New(c), []string{match.NetHTTP}, "", []string{match.NetHTTP, "time"}}
+	}},
+	{"hoisttransport", func(c config.Config) Rule {
+		return Rule{hoisttransport.New(c), []string{match.NetHTTP}, "", nil}
+	}},
 }
 
 // Names returns the names of all rules, in order.
 func Names() []string {
 	var names []string
-	for _, r := range New(DefaultConfig()) {
-		names = append(names, r.Name)
+	for _, r := range all {
+		names = append(names, r.name)
 	}
 	return names
 }
 
 // New returns the rules selected by c (all if c.Rules is empty),
 // configured by c.
-func New(c Config) []*rewrite.Rule {
-	var out []*rewrite.Rule
-	for _, mk := range all {
-		r := mk(c)
-		if len(c.Rules) == 0 || contains(c.Rules, r.Name) {
-			out = append(out, r)
+func New(c config.Config) []Rule {
+	var out []Rule
+	for _, r := range all {
+		if len(c.Rules) == 0 || contains(c.Rules, r.name) {
+			out = append(out, r.make(c))
 		}
 	}
 	return out
+}
+
+// Analyzers returns every rule's analyzer with the default settings: the
+// ones whose flags go vet and go fix set (-drainclose.limit, ...).
+func Analyzers() []*analysis.Analyzer {
+	return []*analysis.Analyzer{drainclose.Analyzer, defaultclient.Analyzer, hoisttransport.Analyzer}
 }
 
 func contains(list []string, s string) bool {

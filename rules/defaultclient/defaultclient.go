@@ -19,9 +19,10 @@
 // http.DefaultTransport), which it would not have. See
 // defaultclient_defaults.go.
 
-package rules
+package defaultclient
 
 import (
+	_ "embed"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -30,43 +31,45 @@ import (
 	"time"
 
 	"github.com/dave/dst"
-	"github.com/dave/dst/dstutil"
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
-	"github.com/httpfix/httpfix/rewrite"
+	"github.com/httpfix/httpfix/rules/config"
+	"github.com/httpfix/httpfix/rules/internal/analyzerdoc"
+	"github.com/httpfix/httpfix/rules/internal/edit"
+	"github.com/httpfix/httpfix/rules/internal/match"
 )
 
-func newDefaultClient(c Config) *rewrite.Rule {
-	r := &rewrite.Rule{
-		Name: "defaultclient",
-		Doc: `use a configured client instead of the defaults
+//go:embed doc.go
+var doc string
 
-The defaultclient rule replaces calls of http.Get, http.Head, http.Post and
-http.PostForm, and every read of http.DefaultClient, with a client declared
-once per package. Its Transport starts from a clone of http.DefaultTransport
-(proxy, HTTP/2, dialer and TLS settings kept) and keeps up to 100 idle
-connections per host by default, where http.DefaultTransport keeps 2: under
-concurrency every other connection is closed after use and a new one
-dialed, which fills the machine with TIME_WAIT sockets and exhausts its
-ephemeral ports.
-An http.Client with no Transport, or with http.DefaultTransport, gets the
-declared Transport. A bound on connections per host and a client timeout
-are added only when configured (max_conns_per_host, timeout).
+// Analyzer is defaultclient with the default settings (and its flags).
+var Analyzer = New(config.Default())
 
-Assignments to http.DefaultClient or its fields are reported, not
-rewritten. So is every site of a package whose code or tests mock or
-change the defaults (httpmock.Activate, gock, assigning
-http.DefaultTransport or http.DefaultClient, changing the settings of
-http.DefaultTransport): moving its calls off the defaults would bypass the
-mocks or lose the settings.`,
-		Imports: []string{netHTTP},
-		Adds:    []string{netHTTP, "time"},
+// New returns defaultclient configured by cfg (a copy of which its flags
+// set).
+func New(cfg config.Config) *analysis.Analyzer {
+	c := cfg
+	a := &analysis.Analyzer{
+		Name:     "defaultclient",
+		Doc:      analyzerdoc.Extract(doc, "defaultclient"),
+		URL:      "https://github.com/httpfix/httpfix#defaultclient-use-a-configured-client-instead-of-the-defaults",
+		Requires: []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer},
+		Run: func(pass *analysis.Pass) (any, error) {
+			if !match.Imports(pass.Pkg, match.NetHTTP) {
+				return nil, nil
+			}
+			p := &defaultClientPass{Pass: pass, cfg: &c, s: edit.NewSession(pass, &c)}
+			p.files = p.s.Files()
+			p.run()
+			p.s.Flush()
+			return nil, nil
+		},
 	}
-	r.Run = func(pass *rewrite.Pass) {
-		(&defaultClientPass{Pass: pass, cfg: c}).run()
-	}
-	return r
+	c.RegisterAnalyzerFlags(a.Name, &a.Flags)
+	return a
 }
 
 // A defaultSiteKind is a kind of site the rule rewrites.
@@ -94,7 +97,7 @@ func (k defaultSiteKind) usesClient() bool {
 // them.
 type defaultSite struct {
 	kind defaultSiteKind
-	file *rewrite.File
+	file *edit.File
 	pos  token.Pos
 	// expr is the http.Get or http.DefaultClient expression (a selector,
 	// or an identifier under a dot import), the composite literal, or the
@@ -139,8 +142,10 @@ func siteFuncName(e ast.Expr) string {
 var requestFuncs = map[string]bool{"Get": true, "Head": true, "Post": true, "PostForm": true}
 
 type defaultClientPass struct {
-	*rewrite.Pass
-	cfg Config
+	*analysis.Pass
+	cfg   *config.Config
+	s     *edit.Session
+	files *edit.Files
 
 	sites []defaultSite
 	// defaults lists what the package and its tests do to the defaults
@@ -151,9 +156,6 @@ type defaultClientPass struct {
 	declared declaredVars
 	// inspects memoizes inspectsTransports.
 	inspects *bool
-	// dirNames are the package-level names of the package's untyped
-	// files, computed on first use.
-	dirNames map[string]bool
 	// inspectors of the package's files, made on first use.
 	inspectors map[*ast.File]*inspector.Inspector
 }
@@ -173,12 +175,12 @@ func (p *defaultClientPass) inspectorOf(file *ast.File) *inspector.Inspector {
 
 func (p *defaultClientPass) run() {
 	p.declared = findDeclared(p.Pass)
-	for _, file := range p.Syntax {
+	for _, file := range p.Files {
 		p.scanFile(file)
 	}
 	sites := p.sites[:0]
 	for _, s := range p.sites {
-		if !p.Ignored(s.pos) && (s.kind.usesClient() || p.clientPrivate(s)) {
+		if !p.s.Skip(s.pos) && (s.kind.usesClient() || p.clientPrivate(s)) {
 			sites = append(sites, s)
 		}
 	}
@@ -189,7 +191,7 @@ func (p *defaultClientPass) run() {
 
 	// What the package, its tests and the other files of its directory
 	// do to the defaults decides whether its sites may move off them.
-	p.defaults = append(p.defaults, scanDirDefaults(p.Pass)...)
+	p.defaults = append(p.defaults, scanDirDefaults(p.Pass, p.files)...)
 	sortDefaultsChanges(p.defaults)
 	var blockAll, blockClient *defaultsChange
 	for i := range p.defaults {
@@ -219,7 +221,7 @@ func (p *defaultClientPass) run() {
 
 // reportLeft reports a site left on the defaults because of d.
 func (p *defaultClientPass) reportLeft(s defaultSite, d defaultsChange) {
-	p.Reportf(s.pos, "%s not rewritten: %s (%s), %s; %s",
+	p.s.Reportf(s.pos, "%s not rewritten: %s (%s), %s; %s",
 		s.describe(), d.why(), d.where(), d.consequence(), d.advice())
 }
 
@@ -227,7 +229,10 @@ func (p *defaultClientPass) reportLeft(s defaultSite, d defaultsChange) {
 // does to the defaults, and the variables whose Transport it sets.
 func (p *defaultClientPass) scanFile(file *ast.File) {
 	info := p.TypesInfo
-	f := p.File(file.Pos())
+	f := p.files.File(file)
+	if !p.s.Editable(f) {
+		f = nil
+	}
 	test := strings.HasSuffix(p.Fset.File(file.Pos()).Name(), "_test.go")
 	in := p.inspectorOf(file)
 	isField := func(sel *ast.SelectorExpr) bool {
@@ -247,7 +252,7 @@ func (p *defaultClientPass) scanFile(file *ast.File) {
 
 		case *ast.CallExpr:
 			pkgPath := func(e ast.Expr) string { return typedPkgPath(info, e) }
-			isDefaultClient := func(e ast.Expr) bool { return isPkgObj(objOf(info, e), netHTTP, "DefaultClient") }
+			isDefaultClient := func(e ast.Expr) bool { return match.IsPkgObj(match.ObjOf(info, e), match.NetHTTP, "DefaultClient") }
 			if d, ok := mockActivation(n, pkgPath, isDefaultClient, p.Fset, test); ok {
 				p.defaults = append(p.defaults, d)
 			}
@@ -259,7 +264,7 @@ func (p *defaultClientPass) scanFile(file *ast.File) {
 			// An element of a []*http.Client literal that elides its
 			// type has type *http.Client.
 			t := info.TypeOf(n)
-			if f == nil || !isNamed(t, netHTTP, "Client") && !(n.Type == nil && isPtrTo(t, netHTTP, "Client")) {
+			if f == nil || !match.IsNamed(t, match.NetHTTP, "Client") && !(n.Type == nil && match.IsPtrTo(t, match.NetHTTP, "Client")) {
 				continue
 			}
 			if tr, ok := defaultTransportElt(info, n); ok {
@@ -268,7 +273,7 @@ func (p *defaultClientPass) scanFile(file *ast.File) {
 
 		case *ast.Ident:
 			obj := info.Uses[n]
-			if obj == nil || obj.Pkg() == nil || obj.Pkg().Path() != netHTTP {
+			if obj == nil || obj.Pkg() == nil || obj.Pkg().Path() != match.NetHTTP {
 				continue
 			}
 			// The expression naming the object: the qualified
@@ -279,16 +284,16 @@ func (p *defaultClientPass) scanFile(file *ast.File) {
 			}
 			expr := ecur.Node().(ast.Expr)
 			switch {
-			case isFunc(asFunc(obj), netHTTP, obj.Name()) && requestFuncs[obj.Name()]:
+			case match.IsFunc(asFunc(obj), match.NetHTTP, obj.Name()) && requestFuncs[obj.Name()]:
 				if f != nil {
 					p.sites = append(p.sites, defaultSite{kind: requestFuncSite, file: f, pos: expr.Pos(), expr: expr})
 				}
-			case isPkgObj(obj, netHTTP, "DefaultClient"):
+			case match.IsPkgObj(obj, match.NetHTTP, "DefaultClient"):
 				a := accessOf(ecur, isField)
 				if d, ok := defaultClientChange(a, p.Fset, test); ok {
 					p.defaults = append(p.defaults, d)
 					if f != nil {
-						p.Reportf(a.top.Node().Pos(), "%s not rewritten: it changes the client that every package of the program shares; %s",
+						p.s.Reportf(a.top.Node().Pos(), "%s not rewritten: it changes the client that every package of the program shares; %s",
 							d.summary(), "set up a client of your own and use it instead")
 					}
 				} else if be, ok := ecur.Parent().Node().(*ast.BinaryExpr); ok && (be.Op == token.EQL || be.Op == token.NEQ) {
@@ -296,12 +301,12 @@ func (p *defaultClientPass) scanFile(file *ast.File) {
 					// shared default; comparing with the declared client
 					// instead would answer another question.
 					if f != nil {
-						p.Reportf(be.Pos(), "comparison with http.DefaultClient not rewritten: it tells whether a client is the shared default; check the result still means what you want once this package uses its own client")
+						p.s.Reportf(be.Pos(), "comparison with http.DefaultClient not rewritten: it tells whether a client is the shared default; check the result still means what you want once this package uses its own client")
 					}
 				} else if f != nil {
 					p.sites = append(p.sites, defaultSite{kind: defaultClientSite, file: f, pos: expr.Pos(), expr: expr})
 				}
-			case isPkgObj(obj, netHTTP, "DefaultTransport"):
+			case match.IsPkgObj(obj, match.NetHTTP, "DefaultTransport"):
 				a := accessOf(ecur, isField)
 				if d, ok := defaultTransportChange(a, p.Fset, test); ok {
 					p.defaults = append(p.defaults, d)
@@ -323,7 +328,7 @@ func asFunc(obj types.Object) *types.Func {
 // typedPkgPath returns the import path of the package a selector's
 // qualifier or a dot-imported identifier belongs to, from types.
 func typedPkgPath(info *types.Info, e ast.Expr) string {
-	if obj := objOf(info, e); obj != nil && obj.Pkg() != nil {
+	if obj := match.ObjOf(info, e); obj != nil && obj.Pkg() != nil {
 		if _, ok := obj.(*types.Func); ok {
 			return obj.Pkg().Path()
 		}
@@ -341,7 +346,7 @@ func isNewClient(info *types.Info, call *ast.CallExpr) bool {
 		return false
 	}
 	tv, ok := info.Types[call.Args[0]]
-	return ok && tv.IsType() && isNamed(tv.Type, netHTTP, "Client")
+	return ok && tv.IsType() && match.IsNamed(tv.Type, match.NetHTTP, "Client")
 }
 
 // defaultTransportElt reports whether an http.Client literal uses the
@@ -352,7 +357,7 @@ func defaultTransportElt(info *types.Info, lit *ast.CompositeLit) (ast.Expr, boo
 		if tv, ok := info.Types[e]; ok && tv.IsNil() {
 			return true
 		}
-		return isPkgObj(objOf(info, e), netHTTP, "DefaultTransport")
+		return match.IsPkgObj(match.ObjOf(info, e), match.NetHTTP, "DefaultTransport")
 	}
 	for i, elt := range lit.Elts {
 		kv, ok := elt.(*ast.KeyValueExpr)
@@ -436,7 +441,7 @@ func (p *defaultClientPass) clientPrivate(s defaultSite) bool {
 				}
 				lhs = parent.Names[c.ParentEdgeIndex()]
 			}
-			v := localVar(info, lhs)
+			v := match.LocalVar(info, lhs)
 			if v == nil || seen[v] {
 				return false // stored in a field or package variable, or followed already
 			}
@@ -468,10 +473,10 @@ func (p *defaultClientPass) inspectsTransports() bool {
 		return *p.inspects
 	}
 	found := false
-	for _, f := range p.Syntax {
+	for _, f := range p.Files {
 		for c := range p.inspectorOf(f).Root().Preorder((*ast.SelectorExpr)(nil)) {
 			sel := c.Node().(*ast.SelectorExpr)
-			if sel.Sel.Name == "Transport" && isClient(p.TypesInfo.TypeOf(sel.X)) {
+			if sel.Sel.Name == "Transport" && match.IsClient(p.TypesInfo.TypeOf(sel.X)) {
 				found = true
 				break
 			}
@@ -508,7 +513,7 @@ func enclosingFunc(cur inspector.Cursor) (inspector.Cursor, bool) {
 
 // enclosingFile returns the file of the package that contains pos.
 func (p *defaultClientPass) enclosingFile(pos token.Pos) *ast.File {
-	for _, f := range p.Syntax {
+	for _, f := range p.Files {
 		if f.FileStart <= pos && pos <= f.FileEnd {
 			return f
 		}
@@ -517,7 +522,9 @@ func (p *defaultClientPass) enclosingFile(pos token.Pos) *ast.File {
 }
 
 // rewrite moves the sites onto the declared client and Transport,
-// declaring them if need be.
+// declaring them if need be. Each site is a fix of its own, which holds
+// the declarations it needs: the same text at the same place in every fix
+// of the package, so that drivers merging the fixes declare them once.
 func (p *defaultClientPass) rewrite(sites []defaultSite) {
 	// New declarations go into a test file only if only test files have
 	// sites; a declaration of a previous run in a test file serves test
@@ -532,7 +539,7 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 			transportUses = append(transportUses, s.pos)
 		}
 	}
-	taken := map[string]bool{}
+	taken := p.files.TakenNames(p.IgnoredFiles)
 	var clientName, transportName string
 	declareClient, declareTransport := false, false
 	if len(clientUses) > 0 {
@@ -550,112 +557,116 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 		}
 	}
 	if declareTransport {
-		transportName = p.freshName("httpTransport", transportUses, taken)
+		transportName = p.files.FreshName("httpTransport", taken, transportUses)
 		taken[transportName] = true
 	}
 	if declareClient {
-		clientName = p.freshName("httpClient", clientUses, taken)
+		clientName = p.files.FreshName("httpClient", taken, clientUses)
 	}
 
-	replace := map[*rewrite.File]map[dst.Node]dst.Node{}
-	fixed := map[*rewrite.File]bool{}
-	usedClient, usedTransport := false, false
+	// The sites that can move, before the declarations are placed: the
+	// declarations go into the first file (by path) with such a site, a
+	// test file only if no other has one.
+	var todo []defaultSite
 	for _, s := range sites {
 		name, what := transportName, "transport"
 		if s.kind.usesClient() {
 			name, what = clientName, "client"
 		}
-		if obj := p.lookupAt(name, s.pos); obj != nil && !isPackageLevel(obj) {
+		if obj := edit.LookupAt(p.Pkg, name, s.pos); obj != nil && !match.IsPackageLevel(obj) {
 			// Only a name declared by a previous run can be
 			// shadowed here: a fresh name is chosen not to be.
-			p.Reportf(s.pos, "%s not rewritten: %s, the package's configured %s, is shadowed here by a local %s; rename the local and run httpfix again",
+			p.s.Reportf(s.pos, "%s not rewritten: %s, the package's configured %s, is shadowed here by a local %s; rename the local and run httpfix again",
 				s.describe(), name, what, name)
 			continue
 		}
-		if p.rewriteSite(s, name, replace) {
-			p.Fixed(s.pos)
-			fixed[s.file] = true
-			usedClient = usedClient || s.kind.usesClient()
-			usedTransport = usedTransport || !s.kind.usesClient()
-		}
+		todo = append(todo, s)
 	}
-	for f, m := range replace {
-		dstutil.Apply(f.Dst(), func(c *dstutil.Cursor) bool {
-			if n, ok := m[c.Node()]; ok {
-				c.Replace(n)
-				return false
-			}
-			return true
-		}, nil)
-	}
-
-	// The declarations go into the first file (by path) that changed, a
-	// test file only if no other did: a file whose sites were all left
-	// alone is not written.
-	var home *rewrite.File
-	for _, f := range p.Files {
-		if fixed[f] && (home == nil || home.Test && !f.Test) {
-			home = f
+	var home *edit.File
+	for _, s := range todo {
+		if home == nil || home.Test && !s.file.Test || home.Test == s.file.Test && s.file.Name < home.Name {
+			home = s.file
 		}
 	}
 	if home == nil {
 		return
 	}
-	declareClient = declareClient && usedClient
-	declareTransport = declareTransport && (usedTransport || declareClient)
-	var decls []dst.Decl
+	var transportDecl, clientDecl dst.Decl
 	if declareTransport {
-		decls = append(decls, p.transportDecl(home, transportName))
+		transportDecl = p.transportDecl(home, transportName)
 	}
 	if declareClient {
-		decls = append(decls, p.clientDecl(clientName, transportName))
-	}
-	if len(decls) == 0 {
-		return
+		clientDecl = p.clientDecl(clientName, transportName)
 	}
 	// A client declared for a Transport of a previous run goes right
 	// after it, if it is in the same file.
+	var afterTransport ast.Decl
 	if t := p.declared.transport; !declareTransport && t != nil {
-		for i, d := range home.Ast.Decls {
+		for _, d := range home.Ast.Decls {
 			if d.Pos() <= t.spec.Pos() && t.spec.End() <= d.End() {
-				if dd, ok := home.DstNode(d).(dst.Decl); ok && i < len(home.Dst().Decls) && home.Dst().Decls[i] == dd {
-					insertDecls(home.Dst(), i+1, decls...)
-					return
-				}
+				afterTransport = d
 			}
 		}
 	}
-	insertDecls(home.Dst(), afterImports(home.Dst()), decls...)
+	for _, s := range todo {
+		s := s
+		name := transportName
+		if s.kind.usesClient() {
+			name = clientName
+		}
+		fix := p.s.NewFix()
+		fix.Do(func(x *edit.Fix) bool { return p.rewriteSite(x, s, name) })
+		fix.Do(func(x *edit.Fix) bool {
+			if transportDecl != nil {
+				x.AddDecl(home, dst.Clone(transportDecl).(dst.Decl))
+			}
+			if clientDecl != nil && s.kind.usesClient() {
+				if afterTransport != nil {
+					x.AddDeclAfter(home, afterTransport, dst.Clone(clientDecl).(dst.Decl))
+				} else {
+					x.AddDecl(home, dst.Clone(clientDecl).(dst.Decl))
+				}
+			}
+			return true
+		})
+		p.s.Fixed(s.pos, s.expr.End(), fix, "%s", s.finding(name))
+	}
 }
 
-// rewriteSite edits the decorated syntax of one site; replacements of
-// whole nodes are collected in replace, to be made in one walk per file.
-func (p *defaultClientPass) rewriteSite(s defaultSite, name string, replace map[*rewrite.File]map[dst.Node]dst.Node) bool {
-	replaceNode := func(old, new dst.Node) {
-		if replace[s.file] == nil {
-			replace[s.file] = map[dst.Node]dst.Node{}
-		}
-		replace[s.file][old] = new
-	}
+// finding says what is wrong with a site, and what the fix does.
+func (s defaultSite) finding(name string) string {
 	switch s.kind {
 	case requestFuncSite:
-		id, ok := s.file.DstNode(s.expr).(*dst.Ident)
+		return fmt.Sprintf("http.%s uses http.DefaultClient, whose Transport keeps only 2 idle connections per host: use %s, the package's configured client", siteFuncName(s.expr), name)
+	case defaultClientSite:
+		return fmt.Sprintf("http.DefaultClient's Transport keeps only 2 idle connections per host: use %s, the package's configured client", name)
+	case newClientSite:
+		return fmt.Sprintf("new(http.Client) uses http.DefaultTransport, which keeps only 2 idle connections per host: give it %s, the package's configured Transport", name)
+	}
+	return fmt.Sprintf("this http.Client uses http.DefaultTransport, which keeps only 2 idle connections per host: give it %s, the package's configured Transport", name)
+}
+
+// rewriteSite edits the fix's copy of one site.
+func (p *defaultClientPass) rewriteSite(x *edit.Fix, s defaultSite, name string) bool {
+	switch s.kind {
+	case requestFuncSite:
+		id, ok := x.Node(s.expr).(*dst.Ident)
 		if !ok {
 			return false
 		}
 		sel := &dst.SelectorExpr{X: dst.NewIdent(name), Sel: dst.NewIdent(id.Name)}
 		sel.Decs.NodeDecs = id.Decs.NodeDecs
-		replaceNode(id, sel)
+		return edit.ReplaceNode(x, s.expr, sel)
 
 	case defaultClientSite:
-		id, ok := s.file.DstNode(s.expr).(*dst.Ident)
+		id, ok := x.Node(s.expr).(*dst.Ident)
 		if !ok {
 			return false
 		}
 		id.Name, id.Path = name, ""
 
 	case newClientSite:
-		call, ok := s.file.DstNode(s.expr).(*dst.CallExpr)
+		call, ok := x.Node(s.expr).(*dst.CallExpr)
 		if !ok || len(call.Args) != 1 {
 			return false
 		}
@@ -665,10 +676,10 @@ func (p *defaultClientPass) rewriteSite(s defaultSite, name string, replace map[
 		}
 		addr := &dst.UnaryExpr{Op: token.AND, X: lit}
 		addr.Decs.NodeDecs = call.Decs.NodeDecs
-		replaceNode(call, addr)
+		return edit.ReplaceNode(x, s.expr, addr)
 
 	case clientLitSite:
-		lit, ok := s.file.DstNode(s.expr).(*dst.CompositeLit)
+		lit, ok := x.Node(s.expr).(*dst.CompositeLit)
 		if !ok {
 			return false
 		}
@@ -681,17 +692,17 @@ func (p *defaultClientPass) rewriteSite(s defaultSite, name string, replace map[
 			lit.Elts = append([]dst.Expr{kv}, lit.Elts...)
 			break
 		}
-		old := s.file.DstNode(s.transport)
-		if kv, ok := old.(*dst.KeyValueExpr); ok {
+		old := s.transport
+		if kv, ok := old.(*ast.KeyValueExpr); ok {
 			old = kv.Value
 		}
-		oldExpr, ok := old.(dst.Expr)
+		oldExpr, ok := x.Node(old).(dst.Expr)
 		if !ok {
 			return false
 		}
 		id := dst.NewIdent(name)
 		id.Decs.NodeDecs = *oldExpr.Decorations()
-		replaceNode(oldExpr, id)
+		return edit.ReplaceNode(x, old, id)
 	}
 	return true
 }
@@ -701,52 +712,9 @@ func transportField(name string) *dst.KeyValueExpr {
 	return &dst.KeyValueExpr{Key: dst.NewIdent("Transport"), Value: dst.NewIdent(name)}
 }
 
-// lookupAt returns the object name refers to at pos, or nil.
-func (p *defaultClientPass) lookupAt(name string, pos token.Pos) types.Object {
-	scope := p.Pkg.Scope().Innermost(pos)
-	if scope == nil {
-		return p.Pkg.Scope().Lookup(name)
-	}
-	_, obj := scope.LookupParent(name, pos)
-	return obj
-}
-
-// freshName returns base, or base followed by a number, whichever first
-// names nothing in the package (its files and the other files of its
-// directory, tests included) and is not taken, and would not be shadowed
-// at any of uses.
-func (p *defaultClientPass) freshName(base string, uses []token.Pos, taken map[string]bool) string {
-	if p.dirNames == nil {
-		p.dirNames = dirPackageNames(p.Pass)
-	}
-	for i := 1; ; i++ {
-		name := base
-		if i > 1 {
-			name = fmt.Sprintf("%s%d", base, i)
-		}
-		if taken[name] || p.dirNames[name] || p.Pkg.Scope().Lookup(name) != nil {
-			continue
-		}
-		free := true
-		for _, file := range p.Syntax {
-			if s := p.TypesInfo.Scopes[file]; s != nil && s.Lookup(name) != nil {
-				free = false
-			}
-		}
-		for _, pos := range uses {
-			if p.lookupAt(name, pos) != nil {
-				free = false
-			}
-		}
-		if free {
-			return name
-		}
-	}
-}
-
 // transportDecl returns the declaration of the package's Transport, to be
 // placed in file.
-func (p *defaultClientPass) transportDecl(file *rewrite.File, name string) dst.Decl {
+func (p *defaultClientPass) transportDecl(file *edit.File, name string) dst.Decl {
 	// The function's locals must not hide the file's imports.
 	scope := p.TypesInfo.Scopes[file.Ast]
 	pick := func(names ...string) string {
@@ -794,12 +762,7 @@ func (p *defaultClientPass) clientDecl(name, transport string) dst.Decl {
 // declFrom parses a package-level declaration written with the names
 // http and time, and gives it a doc comment.
 func declFrom(src string, doc []string) dst.Decl {
-	stmts := snippet(src, map[string]string{"http": netHTTP, "time": "time"})
-	d := stmts[0].(*dst.DeclStmt).Decl.(*dst.GenDecl)
-	d.Decs.Before = dst.EmptyLine
-	d.Decs.Start = doc
-	d.Decs.After = dst.EmptyLine
-	return d
+	return edit.DeclSnippet(src, map[string]string{"http": match.NetHTTP, "time": "time"}, doc)
 }
 
 // durationSource writes d as Go source: 90 * time.Second, time.Minute, 0.
@@ -827,27 +790,6 @@ func durationSource(d time.Duration) string {
 		}
 	}
 	return fmt.Sprint(int64(d))
-}
-
-// afterImports returns the index in f.Decls right after its import
-// declarations.
-func afterImports(f *dst.File) int {
-	i := 0
-	for j, d := range f.Decls {
-		if gd, ok := d.(*dst.GenDecl); ok && gd.Tok == token.IMPORT {
-			i = j + 1
-		}
-	}
-	return i
-}
-
-// insertDecls inserts package-level declarations into f.Decls at index
-// i, each separated from its neighbours by a blank line.
-func insertDecls(f *dst.File, i int, decls ...dst.Decl) {
-	if i < len(f.Decls) {
-		f.Decls[i].Decorations().Before = dst.EmptyLine
-	}
-	f.Decls = append(f.Decls[:i], append(decls, f.Decls[i:]...)...)
 }
 
 // A declaredVar is a package-level variable a previous run declared.
@@ -879,7 +821,7 @@ func (d declaredVars) contains(pos token.Pos) bool {
 // function literal that clones http.DefaultTransport, and a variable
 // holding &http.Client{Transport: that variable, ...}. Declarations in
 // non-test files are preferred.
-func findDeclared(pass *rewrite.Pass) declaredVars {
+func findDeclared(pass *analysis.Pass) declaredVars {
 	info := pass.TypesInfo
 	var d declaredVars
 	type candidate struct {
@@ -888,7 +830,7 @@ func findDeclared(pass *rewrite.Pass) declaredVars {
 		test bool
 	}
 	var vars []candidate
-	for _, file := range pass.Syntax {
+	for _, file := range pass.Files {
 		test := strings.HasSuffix(pass.Fset.File(file.Pos()).Name(), "_test.go")
 		for _, decl := range file.Decls {
 			gd, ok := decl.(*ast.GenDecl)
@@ -953,7 +895,7 @@ func isDeclaredTransport(info *types.Info, e ast.Expr) bool {
 		return false
 	}
 	lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit)
-	if !ok || !isPtrTo(info.TypeOf(call), netHTTP, "Transport") || len(lit.Body.List) < 4 {
+	if !ok || !match.IsPtrTo(info.TypeOf(call), match.NetHTTP, "Transport") || len(lit.Body.List) < 4 {
 		return false
 	}
 	stmts := lit.Body.List
@@ -963,20 +905,20 @@ func isDeclaredTransport(info *types.Info, e ast.Expr) bool {
 		return false
 	}
 	assert, ok := def.Rhs[0].(*ast.TypeAssertExpr)
-	if !ok || !isPkgObj(objOf(info, assert.X), netHTTP, "DefaultTransport") || assert.Type == nil || !isPtrTo(info.TypeOf(assert.Type), netHTTP, "Transport") {
+	if !ok || !match.IsPkgObj(match.ObjOf(info, assert.X), match.NetHTTP, "DefaultTransport") || assert.Type == nil || !match.IsPtrTo(info.TypeOf(assert.Type), match.NetHTTP, "Transport") {
 		return false
 	}
-	t, okVar := identObj(info, def.Lhs[0]), identObj(info, def.Lhs[1])
+	t, okVar := match.IdentObj(info, def.Lhs[0]), match.IdentObj(info, def.Lhs[1])
 	if t == nil || okVar == nil {
 		return false
 	}
-	isT := func(e ast.Expr) bool { return identObj(info, e) == t }
+	isT := func(e ast.Expr) bool { return match.IdentObj(info, e) == t }
 	// if !ok { t = ... }
 	ifs, ok := stmts[1].(*ast.IfStmt)
 	if !ok || ifs.Init != nil || ifs.Else != nil || len(ifs.Body.List) != 1 {
 		return false
 	}
-	if not, ok := ifs.Cond.(*ast.UnaryExpr); !ok || not.Op != token.NOT || identObj(info, not.X) != okVar {
+	if not, ok := ifs.Cond.(*ast.UnaryExpr); !ok || not.Op != token.NOT || match.IdentObj(info, not.X) != okVar {
 		return false
 	}
 	if as, ok := ifs.Body.List[0].(*ast.AssignStmt); !ok || as.Tok != token.ASSIGN || len(as.Lhs) != 1 || !isT(as.Lhs[0]) {
@@ -988,7 +930,7 @@ func isDeclaredTransport(info *types.Info, e ast.Expr) bool {
 		return false
 	}
 	cc, ok := clone.Rhs[0].(*ast.CallExpr)
-	if !ok || !isMethod(calleeFunc(info, cc), netHTTP, "Transport", "Clone") {
+	if !ok || !match.IsMethod(match.CalleeFunc(info, cc), match.NetHTTP, "Transport", "Clone") {
 		return false
 	}
 	if sel, ok := ast.Unparen(cc.Fun).(*ast.SelectorExpr); !ok || !isT(sel.X) {
@@ -1011,15 +953,6 @@ func isDeclaredTransport(info *types.Info, e ast.Expr) bool {
 	return ok && len(ret.Results) == 1 && isT(ret.Results[0])
 }
 
-// identObj returns the object an identifier declares or uses, or nil.
-func identObj(info *types.Info, e ast.Expr) types.Object {
-	id, ok := ast.Unparen(e).(*ast.Ident)
-	if !ok {
-		return nil
-	}
-	return info.ObjectOf(id)
-}
-
 // declaredClientTransport returns the variable t if e is
 // &http.Client{Transport: t} or &http.Client{Transport: t, Timeout: d}
 // (the client the rule declares), else nil. A client with other settings
@@ -1031,7 +964,7 @@ func declaredClientTransport(info *types.Info, e ast.Expr) types.Object {
 		return nil
 	}
 	lit, ok := u.X.(*ast.CompositeLit)
-	if !ok || !isNamed(info.TypeOf(lit), netHTTP, "Client") {
+	if !ok || !match.IsNamed(info.TypeOf(lit), match.NetHTTP, "Client") {
 		return nil
 	}
 	var transport types.Object
@@ -1046,7 +979,7 @@ func declaredClientTransport(info *types.Info, e ast.Expr) types.Object {
 		}
 		switch key.Name {
 		case "Transport":
-			transport = identObj(info, kv.Value)
+			transport = match.IdentObj(info, kv.Value)
 		case "Timeout":
 		default:
 			return nil

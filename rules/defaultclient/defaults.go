@@ -9,7 +9,7 @@
 // they are not loaded, the external test package, files for other build
 // configurations) without, resolving names through their imports.
 
-package rules
+package defaultclient
 
 import (
 	"go/ast"
@@ -20,10 +20,12 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
-	"github.com/httpfix/httpfix/rewrite"
+	"github.com/httpfix/httpfix/rules/internal/edit"
+	"github.com/httpfix/httpfix/rules/internal/match"
 )
 
 // A defaultsChangeKind is something code does to the defaults.
@@ -328,7 +330,7 @@ func (p *defaultClientPass) changedThrough(v *types.Var) (defaultsChange, bool) 
 		end   token.Pos
 	}
 	var reassigned []reassignment
-	for _, file := range p.Syntax {
+	for _, file := range p.Files {
 		test := strings.HasSuffix(p.Fset.File(file.Pos()).Name(), "_test.go")
 		for cur := range p.inspectorOf(file).Root().Preorder((*ast.Ident)(nil)) {
 			if info.Uses[cur.Node().(*ast.Ident)] != v {
@@ -341,7 +343,7 @@ func (p *defaultClientPass) changedThrough(v *types.Var) (defaultsChange, bool) 
 				if len(as.Lhs) == len(as.Rhs) {
 					rhs = as.Rhs[a.top.ParentEdgeIndex()]
 				}
-				if ta, ok := ast.Unparen(rhs).(*ast.TypeAssertExpr); ok && isPkgObj(objOf(info, ta.X), netHTTP, "DefaultTransport") {
+				if ta, ok := ast.Unparen(rhs).(*ast.TypeAssertExpr); ok && match.IsPkgObj(match.ObjOf(info, ta.X), match.NetHTTP, "DefaultTransport") {
 					continue // v gets the default again
 				}
 				switch a.top.Parent().ParentEdgeKind() {
@@ -426,14 +428,14 @@ func mockActivation(call *ast.CallExpr, pkgPath func(ast.Expr) string, isDefault
 // pkgPathOf returns the import path of the package a qualified
 // identifier (or, under a dot import of a path containing want, an
 // identifier) refers to, syntactically.
-func (imps fileImports) pkgPathOf(e ast.Expr, want string) string {
+func pkgPathOf(imps match.FileImports, e ast.Expr, want string) string {
 	switch e := e.(type) {
 	case *ast.SelectorExpr:
 		if x, ok := e.X.(*ast.Ident); ok {
-			return imps.byName[x.Name]
+			return imps.ByName[x.Name]
 		}
 	case *ast.Ident:
-		for _, path := range imps.dot {
+		for _, path := range imps.Dot {
 			if strings.Contains(path, want) {
 				return path
 			}
@@ -444,30 +446,30 @@ func (imps fileImports) pkgPathOf(e ast.Expr, want string) string {
 
 // isNetHTTP reports whether e names the net/http object name,
 // syntactically.
-func (imps fileImports) isNetHTTP(e ast.Expr, name string) bool {
+func isNetHTTP(imps match.FileImports, e ast.Expr, name string) bool {
 	switch e := ast.Unparen(e).(type) {
 	case *ast.SelectorExpr:
-		return e.Sel.Name == name && imps.pkgPathOf(e, netHTTP) == netHTTP
+		return e.Sel.Name == name && pkgPathOf(imps, e, match.NetHTTP) == match.NetHTTP
 	case *ast.Ident:
-		return e.Name == name && imps.pkgPathOf(e, netHTTP) == netHTTP
+		return e.Name == name && pkgPathOf(imps, e, match.NetHTTP) == match.NetHTTP
 	}
 	return false
 }
 
 // scanDirDefaults returns what the other Go files of the package's
 // directory do to the defaults, found without type information.
-func scanDirDefaults(pass *rewrite.Pass) []defaultsChange {
+func scanDirDefaults(pass *analysis.Pass, files *edit.Files) []defaultsChange {
 	var out []defaultsChange
 	anySelector := func(*ast.SelectorExpr) bool { return true }
 	// The package and its external tests share a test binary; other
 	// packages of the directory (a //go:build ignore program) do not.
 	base := strings.TrimSuffix(pass.Pkg.Name(), "_test")
-	for _, df := range pass.DirFiles() {
+	for _, df := range files.DirFiles(pass.IgnoredFiles) {
 		if name := df.Ast.Name.Name; name != base && name != base+"_test" {
 			continue
 		}
 		test := strings.HasSuffix(df.Path, "_test.go")
-		imps := importsOf(df.Ast)
+		imps := match.ImportsOf(df.Ast, edit.DefaultImportName)
 		in := inspector.New([]*ast.File{df.Ast})
 		for cur := range in.Root().Preorder((*ast.ImportSpec)(nil), (*ast.CallExpr)(nil), (*ast.SelectorExpr)(nil), (*ast.Ident)(nil)) {
 			switch n := cur.Node().(type) {
@@ -476,8 +478,8 @@ func scanDirDefaults(pass *rewrite.Pass) []defaultsChange {
 					out = append(out, d)
 				}
 			case *ast.CallExpr:
-				pkgPath := func(e ast.Expr) string { return imps.pkgPathOf(e, "httpmock") }
-				isDefaultClient := func(e ast.Expr) bool { return imps.isNetHTTP(e, "DefaultClient") }
+				pkgPath := func(e ast.Expr) string { return pkgPathOf(imps, e, "httpmock") }
+				isDefaultClient := func(e ast.Expr) bool { return isNetHTTP(imps, e, "DefaultClient") }
 				if d, ok := mockActivation(n, pkgPath, isDefaultClient, df.Fset, test); ok {
 					out = append(out, d)
 				}
@@ -487,11 +489,11 @@ func scanDirDefaults(pass *rewrite.Pass) []defaultsChange {
 				}
 				e := n.(ast.Expr)
 				switch {
-				case imps.isNetHTTP(e, "DefaultClient"):
+				case isNetHTTP(imps, e, "DefaultClient"):
 					if d, ok := defaultClientChange(accessOf(cur, anySelector), df.Fset, test); ok {
 						out = append(out, d)
 					}
-				case imps.isNetHTTP(e, "DefaultTransport"):
+				case isNetHTTP(imps, e, "DefaultTransport"):
 					if d, ok := defaultTransportChange(accessOf(cur, anySelector), df.Fset, test); ok {
 						out = append(out, d)
 					}
@@ -500,45 +502,4 @@ func scanDirDefaults(pass *rewrite.Pass) []defaultsChange {
 		}
 	}
 	return out
-}
-
-// dirPackageNames returns the package-level names (declarations and
-// imports) of the untyped files of the package's directory that belong to
-// the same package: a new declaration must not collide with them.
-func dirPackageNames(pass *rewrite.Pass) map[string]bool {
-	names := map[string]bool{}
-	var files []*ast.File
-	for _, df := range pass.DirFiles() {
-		files = append(files, df.Ast)
-	}
-	for _, f := range files {
-		if f.Name == nil || f.Name.Name != pass.Pkg.Name() {
-			continue
-		}
-		for _, spec := range f.Imports {
-			if path, err := strconv.Unquote(spec.Path.Value); err == nil {
-				names[importName(spec, path)] = true
-			}
-		}
-		for _, decl := range f.Decls {
-			switch d := decl.(type) {
-			case *ast.FuncDecl:
-				if d.Recv == nil {
-					names[d.Name.Name] = true
-				}
-			case *ast.GenDecl:
-				for _, spec := range d.Specs {
-					switch s := spec.(type) {
-					case *ast.ValueSpec:
-						for _, id := range s.Names {
-							names[id.Name] = true
-						}
-					case *ast.TypeSpec:
-						names[s.Name.Name] = true
-					}
-				}
-			}
-		}
-	}
-	return names
 }

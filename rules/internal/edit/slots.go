@@ -1,4 +1,4 @@
-package rules
+package edit
 
 import (
 	"fmt"
@@ -13,53 +13,56 @@ import (
 	"github.com/dave/dst/decorator"
 	"github.com/dave/dst/decorator/resolver/goast"
 	"github.com/dave/dst/decorator/resolver/simple"
+	"github.com/dave/dst/dstutil"
 	"golang.org/x/tools/go/ast/inspector"
-
-	"github.com/httpfix/httpfix/rewrite"
 )
 
-// A stmtSlot is the place of a statement in the decorated syntax: the
-// statement list (of a block, a case or a select clause) that holds it.
-type stmtSlot struct {
+// A Slot is the place of a statement in a fix's copy of the decorated
+// syntax: the statement list (of a block, a case or a select clause) that
+// holds it.
+type Slot struct {
 	list *[]dst.Stmt
 	stmt dst.Stmt
 }
 
-// slotOf returns the slot of the statement at cur, whose parent must be a
-// block, a case clause or a comm clause.
-func slotOf(f *rewrite.File, cur inspector.Cursor) (stmtSlot, bool) {
+// SlotOf returns the slot, in x's copy, of the statement at cur, whose
+// parent must be a block, a case clause or a comm clause.
+func SlotOf(x *Fix, cur inspector.Cursor) (Slot, bool) {
 	s, ok := cur.Node().(ast.Stmt)
 	if !ok {
-		return stmtSlot{}, false
+		return Slot{}, false
 	}
-	ds, ok := f.DstNode(s).(dst.Stmt)
+	ds, ok := x.Node(s).(dst.Stmt)
 	if !ok {
-		return stmtSlot{}, false
+		return Slot{}, false
 	}
 	var list *[]dst.Stmt
 	switch p := cur.Parent().Node().(type) {
 	case *ast.BlockStmt:
-		if d, ok := f.DstNode(p).(*dst.BlockStmt); ok {
+		if d, ok := x.Node(p).(*dst.BlockStmt); ok {
 			list = &d.List
 		}
 	case *ast.CaseClause:
-		if d, ok := f.DstNode(p).(*dst.CaseClause); ok {
+		if d, ok := x.Node(p).(*dst.CaseClause); ok {
 			list = &d.Body
 		}
 	case *ast.CommClause:
-		if d, ok := f.DstNode(p).(*dst.CommClause); ok {
+		if d, ok := x.Node(p).(*dst.CommClause); ok {
 			list = &d.Body
 		}
 	}
 	if list == nil {
-		return stmtSlot{}, false
+		return Slot{}, false
 	}
-	return stmtSlot{list, ds}, true
+	return Slot{list, ds}, true
 }
+
+// Stmt returns the slot's statement.
+func (s Slot) Stmt() dst.Stmt { return s.stmt }
 
 // index returns the statement's position in its list, or -1 if an edit
 // removed it. It searches by identity, as other edits may have shifted it.
-func (s stmtSlot) index() int {
+func (s Slot) index() int {
 	for i, x := range *s.list {
 		if x == s.stmt {
 			return i
@@ -68,10 +71,10 @@ func (s stmtSlot) index() int {
 	return -1
 }
 
-// insertAfter inserts stmts after the slot's statement. The spacing
-// after the statement (a blank line before what follows) moves after the
-// new statements, so that they join the statement they complete.
-func (s stmtSlot) insertAfter(stmts ...dst.Stmt) bool {
+// InsertAfter inserts stmts after the slot's statement. The spacing after
+// the statement (a blank line before what follows) moves after the new
+// statements, so that they join the statement they complete.
+func (s Slot) InsertAfter(stmts ...dst.Stmt) bool {
 	i := s.index()
 	if i < 0 {
 		return false
@@ -86,11 +89,20 @@ func (s stmtSlot) insertAfter(stmts ...dst.Stmt) bool {
 	return true
 }
 
-// insertBefore inserts stmts before the slot's statement. The comments
+// InsertFirst inserts stmts at the start of a block.
+func InsertFirst(block *dst.BlockStmt, stmts ...dst.Stmt) {
+	if len(stmts) > 0 {
+		stmts[0].Decorations().Before = dst.NewLine
+		stmts[len(stmts)-1].Decorations().After = dst.NewLine
+	}
+	block.List = append(stmts, block.List...)
+}
+
+// InsertBefore inserts stmts before the slot's statement. The comments
 // above the statement head the new statements: they introduce the step
 // the new statements are part of (a comment over a Close now sits over
 // the drain and the Close).
-func (s stmtSlot) insertBefore(stmts ...dst.Stmt) bool {
+func (s Slot) InsertBefore(stmts ...dst.Stmt) bool {
 	i := s.index()
 	if i < 0 {
 		return false
@@ -104,8 +116,8 @@ func (s stmtSlot) insertBefore(stmts ...dst.Stmt) bool {
 	return true
 }
 
-// remove removes the slot's statement from its list.
-func (s stmtSlot) remove() bool {
+// Remove removes the slot's statement from its list.
+func (s Slot) Remove() bool {
 	i := s.index()
 	if i < 0 {
 		return false
@@ -114,9 +126,9 @@ func (s stmtSlot) remove() bool {
 	return true
 }
 
-// replace puts stmt in the place of the slot's statement, keeping the
+// Replace puts stmt in the place of the slot's statement, keeping the
 // statement's comments and spacing.
-func (s stmtSlot) replace(stmt dst.Stmt) bool {
+func (s Slot) Replace(stmt dst.Stmt) bool {
 	i := s.index()
 	if i < 0 {
 		return false
@@ -129,15 +141,16 @@ func (s stmtSlot) replace(stmt dst.Stmt) bool {
 	return true
 }
 
-// snippet parses Go statements written with package-qualified names
+// Snippet parses Go statements written with package-qualified names
 // (io.CopyN, http.Response) into decorated syntax whose qualified
-// identifiers carry their import paths, so that the restorer names them
-// as the target file imports them (an alias, a dot import) and adds any
-// import the file lacks. imports maps the names used in src to paths.
+// identifiers carry their import paths, so that the printer names them
+// as the target file imports them (an alias, a dot import) and the fix
+// adds any import the file lacks. imports maps the names used in src to
+// paths.
 //
 // A rule writes the same few snippets at thousands of sites: each is
 // parsed once, and every call gets its own copy.
-func snippet(src string, imports map[string]string) []dst.Stmt {
+func Snippet(src string, imports map[string]string) []dst.Stmt {
 	names := make([]string, 0, len(imports))
 	for name := range imports {
 		names = append(names, name)
@@ -164,7 +177,8 @@ func snippet(src string, imports map[string]string) []dst.Stmt {
 	return out
 }
 
-// snippets holds the statements of every snippet parsed, by source.
+// snippets caches the statements of every snippet parsed, by source: a
+// cache of pure functions of their key, safe to share.
 var snippets sync.Map
 
 func parseSnippet(src string, imports map[string]string) []dst.Stmt {
@@ -189,4 +203,47 @@ func parseSnippet(src string, imports map[string]string) []dst.Stmt {
 		}
 	}
 	panic("snippet: no function")
+}
+
+// DeclSnippet parses a package-level declaration written with the
+// package names of imports, and gives it a doc comment.
+func DeclSnippet(src string, imports map[string]string, doc []string) dst.Decl {
+	stmts := Snippet(src, imports)
+	d := stmts[0].(*dst.DeclStmt).Decl.(*dst.GenDecl)
+	d.Decs.Before = dst.EmptyLine
+	d.Decs.Start = append(dst.Decorations(nil), doc...)
+	d.Decs.After = dst.EmptyLine
+	return d
+}
+
+// ReplaceNode puts repl in the place of the fix's copy of n, keeping the
+// spacing around it. It reports whether the copy was found.
+func ReplaceNode(x *Fix, n ast.Node, repl dst.Node) bool {
+	old := x.Node(n)
+	if old == nil {
+		return false
+	}
+	f := x.s.files.Of(n.Pos())
+	d := f.DeclOf(n.Pos())
+	c := x.clones[d]
+	if c == nil {
+		return false
+	}
+	found := false
+	dstutil.Apply(c.node, func(cur *dstutil.Cursor) bool {
+		if found {
+			return false
+		}
+		if cur.Node() == old && cur.Parent() != nil {
+			od, rd := old.Decorations(), repl.Decorations()
+			if rd.Before == dst.None && rd.After == dst.None {
+				rd.Before, rd.After = od.Before, od.After
+			}
+			cur.Replace(repl)
+			found = true
+			return false
+		}
+		return true
+	}, nil)
+	return found
 }

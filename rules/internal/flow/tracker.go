@@ -1,4 +1,4 @@
-package rules
+package flow
 
 import (
 	"go/ast"
@@ -9,14 +9,13 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 )
 
-// This file holds a small value-flow tracker, written for hoisttransport
-// but independent of it: it follows values created in one function
+// This file holds the value-flow tracker every rule uses: it follows values created in one function
 // through that function's local variables and tells where they leave the
 // call. Any rule that must know whether something it found "lives only
 // for this call" (a Transport, a response, a decoder built on a body) can
 // use it with a hook of its own.
 //
-// A tracked value is denoted by an expression of some kind (flowKind, an
+// A tracked value is denoted by an expression of some kind (Kind, an
 // opaque number the caller chooses: "the transport itself", "a value
 // holding the transport", ...). For each such expression the tracker asks
 // the caller's hook what the expression's context means; when the hook
@@ -36,18 +35,18 @@ import (
 //     means "not provably local", which is the conservative answer for a
 //     rule that acts only on local values.
 
-// flowKind says what an expression followed by a flow denotes. Its values
+// Kind says what an expression followed by a flow denotes. Its values
 // are chosen by the user of the flow.
-type flowKind int
+type Kind int
 
-// A flowEscape is where and why a tracked value leaves the call.
-type flowEscape struct {
+// A Escape is where and why a tracked value leaves the call.
+type Escape struct {
 	Pos token.Pos
 	Why string
 }
 
 // flow follows values through the locals of one function.
-type valueFlow struct {
+type Tracker struct {
 	info *types.Info
 	// fn is the *ast.FuncDecl or *ast.FuncLit whose call the values live
 	// in; the values start inside it.
@@ -56,41 +55,46 @@ type valueFlow struct {
 	// kind k, given its context (cur.Parent, cur.ParentEdge). It returns
 	// false to leave the expression to the shared rules above. It may call
 	// follow, track and escape.
-	hook func(cur inspector.Cursor, k flowKind) bool
+	hook func(cur inspector.Cursor, k Kind) bool
 
 	uses    map[*types.Var][]inspector.Cursor // every use of a variable in fn
 	results map[*types.Var]bool               // named results of fn and its literals
-	tracked map[flowVar]bool
-	queue   []flowItem
+	tracked map[trackedVar]bool
+	queue   []queued
 	outlive map[ast.Node]string // memo of funcLitOutlives
-	escaped *flowEscape
+	Escaped *Escape
+	// Lenient makes contexts that neither the hook nor the shared rules
+	// know mean nothing, instead of an escape: for a rule that acts on
+	// what it sees (a body it must close) rather than on what it can
+	// prove (a Transport it may share).
+	Lenient bool
 }
 
-type flowVar struct {
+type trackedVar struct {
 	v *types.Var
-	k flowKind
+	k Kind
 }
 
-type flowItem struct {
+type queued struct {
 	cur inspector.Cursor
-	k   flowKind
+	k   Kind
 }
 
-func newValueFlow(info *types.Info, fn inspector.Cursor, hook func(inspector.Cursor, flowKind) bool) *valueFlow {
-	return &valueFlow{info: info, fn: fn, hook: hook, tracked: map[flowVar]bool{}, outlive: map[ast.Node]string{}}
+func NewTracker(info *types.Info, fn inspector.Cursor, hook func(inspector.Cursor, Kind) bool) *Tracker {
+	return &Tracker{info: info, fn: fn, hook: hook, tracked: map[trackedVar]bool{}, outlive: map[ast.Node]string{}}
 }
 
 // follow queues the expression at cur, which denotes a value of kind k.
-func (f *valueFlow) follow(cur inspector.Cursor, k flowKind) {
-	f.queue = append(f.queue, flowItem{cur, k})
+func (f *Tracker) Follow(cur inspector.Cursor, k Kind) {
+	f.queue = append(f.queue, queued{cur, k})
 }
 
 // run follows everything queued until nothing is left.
-func (f *valueFlow) run() {
+func (f *Tracker) Run() {
 	for len(f.queue) > 0 {
 		it := f.queue[0]
 		f.queue = f.queue[1:]
-		if !f.hook(it.cur, it.k) {
+		if f.hook == nil || !f.hook(it.cur, it.k) {
 			f.shared(it.cur, it.k)
 		}
 	}
@@ -98,62 +102,64 @@ func (f *valueFlow) run() {
 
 // escape records that a tracked value leaves the call at pos. The first
 // escape in source order is kept, so that the answer is deterministic.
-func (f *valueFlow) escape(pos token.Pos, why string) {
-	if f.escaped == nil || pos < f.escaped.Pos {
-		f.escaped = &flowEscape{pos, why}
+func (f *Tracker) Escape(pos token.Pos, why string) {
+	if f.Escaped == nil || pos < f.Escaped.Pos {
+		f.Escaped = &Escape{pos, why}
 	}
 }
 
 // shared applies the rules every tracked value shares.
-func (f *valueFlow) shared(cur inspector.Cursor, k flowKind) {
+func (f *Tracker) shared(cur inspector.Cursor, k Kind) {
 	parent := cur.Parent()
 	ek, idx := cur.ParentEdge()
 	switch ek {
 	case edge.ParenExpr_X:
-		f.follow(parent, k)
+		f.Follow(parent, k)
 	case edge.AssignStmt_Lhs, edge.RangeStmt_Key, edge.RangeStmt_Value:
 		// The variable is given a new value: not a use of the old one.
 		if _, ok := cur.Node().(*ast.Ident); !ok {
-			f.escape(cur.Node().Pos(), "used as an assignment target")
+			f.Escape(cur.Node().Pos(), "used as an assignment target")
 		}
 	case edge.AssignStmt_Rhs:
 		as := parent.Node().(*ast.AssignStmt)
 		if len(as.Lhs) != len(as.Rhs) || as.Tok != token.ASSIGN && as.Tok != token.DEFINE {
-			f.escape(cur.Node().Pos(), "used in an assignment")
+			f.Escape(cur.Node().Pos(), "used in an assignment")
 			return
 		}
-		f.store(as.Lhs[idx], cur.Node().Pos(), k)
+		f.Store(as.Lhs[idx], cur.Node().Pos(), k)
 	case edge.ValueSpec_Values:
 		vs := parent.Node().(*ast.ValueSpec)
 		if len(vs.Names) != len(vs.Values) {
-			f.escape(cur.Node().Pos(), "used in a declaration")
+			f.Escape(cur.Node().Pos(), "used in a declaration")
 			return
 		}
-		f.store(vs.Names[idx], cur.Node().Pos(), k)
+		f.Store(vs.Names[idx], cur.Node().Pos(), k)
 	case edge.ReturnStmt_Results:
-		f.escape(cur.Node().Pos(), "returned")
+		f.Escape(cur.Node().Pos(), "returned")
 	case edge.SendStmt_Value:
-		f.escape(cur.Node().Pos(), "sent on a channel")
+		f.Escape(cur.Node().Pos(), "sent on a channel")
 	default:
-		f.escape(cur.Node().Pos(), "used in a way httpfix does not follow")
+		if !f.Lenient {
+			f.Escape(cur.Node().Pos(), "used in a way httpfix does not follow")
+		}
 	}
 }
 
-// store follows a value of kind k assigned (at pos) to lhs.
-func (f *valueFlow) store(lhs ast.Expr, pos token.Pos, k flowKind) {
-	v, why := f.storeTarget(lhs)
+// Store follows a value of kind k assigned (at pos) to lhs.
+func (f *Tracker) Store(lhs ast.Expr, pos token.Pos, k Kind) {
+	v, why := f.StoreTarget(lhs)
 	switch {
 	case why != "":
-		f.escape(pos, why)
+		f.Escape(pos, why)
 	case v != nil:
-		f.track(v, k)
+		f.Track(v, k)
 	}
 }
 
-// storeTarget classifies the target of an assignment: a local variable of
+// StoreTarget classifies the target of an assignment: a local variable of
 // the function (v), the blank identifier (neither), or a place that
 // outlives the call (why says which).
-func (f *valueFlow) storeTarget(lhs ast.Expr) (v *types.Var, why string) {
+func (f *Tracker) StoreTarget(lhs ast.Expr) (v *types.Var, why string) {
 	switch lhs := ast.Unparen(lhs).(type) {
 	case *ast.Ident:
 		if lhs.Name == "_" {
@@ -165,7 +171,7 @@ func (f *valueFlow) storeTarget(lhs ast.Expr) (v *types.Var, why string) {
 			return nil, "stored in " + lhs.Name
 		case v.Pkg() != nil && v.Parent() == v.Pkg().Scope():
 			return nil, "stored in package variable " + v.Name()
-		case !f.isLocal(v):
+		case !f.IsLocal(v):
 			return nil, "stored in " + v.Name() + ", which outlives the call"
 		}
 		return v, ""
@@ -182,7 +188,7 @@ func (f *valueFlow) storeTarget(lhs ast.Expr) (v *types.Var, why string) {
 // isLocal reports whether v is a variable of the function (or of a
 // function literal in it) that is not a named result: a value stored in
 // it stays in the call unless a use of v takes it elsewhere.
-func (f *valueFlow) isLocal(v *types.Var) bool {
+func (f *Tracker) IsLocal(v *types.Var) bool {
 	fn := f.fn.Node()
 	if v.Pos() < fn.Pos() || v.Pos() >= fn.End() {
 		return false
@@ -208,24 +214,24 @@ func (f *valueFlow) isLocal(v *types.Var) bool {
 
 // track follows every use of the local variable v, which holds a value of
 // kind k.
-func (f *valueFlow) track(v *types.Var, k flowKind) {
-	key := flowVar{v, k}
+func (f *Tracker) Track(v *types.Var, k Kind) {
+	key := trackedVar{v, k}
 	if f.tracked[key] {
 		return
 	}
 	f.tracked[key] = true
-	for _, use := range f.varUses(v) {
+	for _, use := range f.VarUses(v) {
 		if use.ParentEdgeKind() != edge.AssignStmt_Lhs {
-			if why := f.capturedBy(use); why != "" {
-				f.escape(use.Node().Pos(), why)
+			if why := f.CapturedBy(use); why != "" {
+				f.Escape(use.Node().Pos(), why)
 			}
 		}
-		f.follow(use, k)
+		f.Follow(use, k)
 	}
 }
 
 // varUses returns the uses of v in the function.
-func (f *valueFlow) varUses(v *types.Var) []inspector.Cursor {
+func (f *Tracker) VarUses(v *types.Var) []inspector.Cursor {
 	if f.uses == nil {
 		f.uses = map[*types.Var][]inspector.Cursor{}
 		for c := range f.fn.Preorder((*ast.Ident)(nil)) {
@@ -240,12 +246,12 @@ func (f *valueFlow) varUses(v *types.Var) []inspector.Cursor {
 // capturedBy returns why a use of a variable at cur makes its value
 // outlive the call ("" if it does not): the use is in a function literal
 // (within the function) that outlives the call.
-func (f *valueFlow) capturedBy(cur inspector.Cursor) string {
+func (f *Tracker) CapturedBy(cur inspector.Cursor) string {
 	for c := range cur.Enclosing((*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
 		if c == f.fn {
 			return ""
 		}
-		if why := f.funcLitOutlives(c); why != "" {
+		if why := f.FuncLitOutlives(c); why != "" {
 			return why
 		}
 	}
@@ -257,7 +263,7 @@ func (f *valueFlow) capturedBy(cur inspector.Cursor) string {
 // goroutine, or it is kept somewhere other than a local variable that is
 // only called (directly, or deferred). A literal called immediately or
 // deferred runs within the call.
-func (f *valueFlow) funcLitOutlives(lit inspector.Cursor) string {
+func (f *Tracker) FuncLitOutlives(lit inspector.Cursor) string {
 	if why, ok := f.outlive[lit.Node()]; ok {
 		return why
 	}
@@ -269,7 +275,7 @@ func (f *valueFlow) funcLitOutlives(lit inspector.Cursor) string {
 
 const outlivesCall = "captured by a function literal that outlives the call"
 
-func (f *valueFlow) funcLitOutlives1(lit inspector.Cursor) string {
+func (f *Tracker) funcLitOutlives1(lit inspector.Cursor) string {
 	cur := lit
 	for cur.ParentEdgeKind() == edge.ParenExpr_X {
 		cur = cur.Parent()
@@ -277,7 +283,7 @@ func (f *valueFlow) funcLitOutlives1(lit inspector.Cursor) string {
 	var lhs ast.Expr
 	switch ek, idx := cur.ParentEdge(); ek {
 	case edge.CallExpr_Fun:
-		return f.callOutlives(cur.Parent())
+		return f.CallOutlives(cur.Parent())
 	case edge.AssignStmt_Rhs:
 		as := cur.Parent().Node().(*ast.AssignStmt)
 		if len(as.Lhs) != len(as.Rhs) {
@@ -293,14 +299,14 @@ func (f *valueFlow) funcLitOutlives1(lit inspector.Cursor) string {
 	default:
 		return outlivesCall
 	}
-	v, why := f.storeTarget(lhs)
+	v, why := f.StoreTarget(lhs)
 	if why != "" {
 		return outlivesCall
 	}
 	if v == nil {
 		return "" // assigned to _: never runs
 	}
-	for _, use := range f.varUses(v) {
+	for _, use := range f.VarUses(v) {
 		ek := use.ParentEdgeKind()
 		if ek == edge.AssignStmt_Lhs {
 			continue
@@ -308,30 +314,30 @@ func (f *valueFlow) funcLitOutlives1(lit inspector.Cursor) string {
 		if ek != edge.CallExpr_Fun {
 			return outlivesCall
 		}
-		if why := f.callOutlives(use.Parent()); why != "" {
+		if why := f.CallOutlives(use.Parent()); why != "" {
 			return why
 		}
-		if why := f.capturedBy(use); why != "" {
+		if why := f.CapturedBy(use); why != "" {
 			return why
 		}
 	}
 	return ""
 }
 
-// callOutlives returns why the call at cur may run after the function
+// CallOutlives returns why the call at cur may run after the function
 // returns: it is a go statement's call, or it sits in a function literal
 // that outlives the call.
-func (f *valueFlow) callOutlives(call inspector.Cursor) string {
+func (f *Tracker) CallOutlives(call inspector.Cursor) string {
 	if call.ParentEdgeKind() == edge.GoStmt_Call {
 		return "used by a goroutine"
 	}
-	return f.capturedBy(call)
+	return f.CapturedBy(call)
 }
 
-// assignTarget reports whether the expression at cur is written to: the
+// AssignTarget reports whether the expression at cur is written to: the
 // left of an assignment, the operand of ++ or --, or of & (which lets
 // anything write to it).
-func assignTarget(cur inspector.Cursor) bool {
+func AssignTarget(cur inspector.Cursor) bool {
 	switch cur.ParentEdgeKind() {
 	case edge.AssignStmt_Lhs, edge.IncDecStmt_X, edge.RangeStmt_Key, edge.RangeStmt_Value:
 		return true
@@ -341,60 +347,11 @@ func assignTarget(cur inspector.Cursor) bool {
 	return false
 }
 
-// mayHold reports whether a value of type t may hold (or be) a pointer to
-// a value of the named type path.name: the type itself, a pointer to it,
-// an interface, or a composite type with such a part.
-func mayHold(t types.Type, path, name string) bool {
-	return mayHold1(t, path, name, map[types.Type]bool{})
-}
+// Info returns the type information the tracker reads.
+func (f *Tracker) Info() *types.Info { return f.info }
 
-func mayHold1(t types.Type, path, name string, seen map[types.Type]bool) bool {
-	if seen[t] {
-		return false
-	}
-	seen[t] = true
-	if isNamed(t, path, name) {
-		return true
-	}
-	switch u := types.Unalias(t).Underlying().(type) {
-	case *types.Interface:
-		return true
-	case *types.Pointer:
-		return mayHold1(u.Elem(), path, name, seen)
-	case *types.Slice:
-		return mayHold1(u.Elem(), path, name, seen)
-	case *types.Array:
-		return mayHold1(u.Elem(), path, name, seen)
-	case *types.Chan:
-		return mayHold1(u.Elem(), path, name, seen)
-	case *types.Map:
-		return mayHold1(u.Key(), path, name, seen) || mayHold1(u.Elem(), path, name, seen)
-	case *types.Struct:
-		for i := range u.NumFields() {
-			if mayHold1(u.Field(i).Type(), path, name, seen) {
-				return true
-			}
-		}
-	}
-	return false
-}
+// Func returns the function the tracker follows values in.
+func (f *Tracker) Func() inspector.Cursor { return f.fn }
 
-// isReference reports whether a value of type t refers to memory that a
-// copy of it shares: a pointer, map, slice, channel, function or
-// interface, or a struct or array holding one.
-func isReference(t types.Type) bool {
-	switch u := types.Unalias(t).Underlying().(type) {
-	case *types.Basic:
-		return u.Kind() == types.UnsafePointer
-	case *types.Struct:
-		for i := range u.NumFields() {
-			if isReference(u.Field(i).Type()) {
-				return true
-			}
-		}
-		return false
-	case *types.Array:
-		return isReference(u.Elem())
-	}
-	return true
-}
+// SetHook sets the hook (for a hook that needs the tracker itself).
+func (f *Tracker) SetHook(hook func(inspector.Cursor, Kind) bool) { f.hook = hook }

@@ -1,4 +1,4 @@
-package rewrite
+package edit
 
 import (
 	"go/ast"
@@ -33,10 +33,10 @@ func ignoreRanges(fset *token.FileSet, f *ast.File, src []byte) []ignoreRange {
 			if !ok {
 				continue
 			}
-			line := tf.Line(c.Pos())
+			line := rawLine(tf, c.Pos())
 			var target ast.Node
 			if standalone(tf, src, c.Pos()) {
-				target = outermostAt(tf, f, tf.Line(cg.End())+1, true)
+				target = outermostAt(tf, f, rawLine(tf, cg.End())+1, true)
 			} else {
 				target = outermostAt(tf, f, line, true)
 				if target == nil {
@@ -102,11 +102,11 @@ func outermostAt(tf *token.File, f *ast.File, line int, start bool) ast.Node {
 		if !start {
 			p = n.End()
 		}
-		if tf.Line(p) == line {
+		if rawLine(tf, p) == line {
 			best = n // Inspect visits outer nodes first
 			return false
 		}
-		return tf.Line(n.Pos()) <= line && line <= tf.Line(n.End())
+		return rawLine(tf, n.Pos()) <= line && line <= rawLine(tf, n.End())
 	})
 	return best
 }

@@ -52,12 +52,12 @@
 // otherwise only the Transport moves. Identical literals of a package (same
 // text, comments included, and same referents) share one variable.
 
-package rules
+package hoisttransport
 
 import (
+	_ "embed"
 	"fmt"
 	"go/ast"
-	"go/constant"
 	"go/format"
 	"go/token"
 	"go/types"
@@ -69,58 +69,61 @@ import (
 	"unicode"
 
 	"github.com/dave/dst"
-	"github.com/dave/dst/dstutil"
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
-	"github.com/httpfix/httpfix/rewrite"
+	"github.com/httpfix/httpfix/rules/config"
+	"github.com/httpfix/httpfix/rules/internal/analyzerdoc"
+	"github.com/httpfix/httpfix/rules/internal/edit"
+	"github.com/httpfix/httpfix/rules/internal/flow"
+	"github.com/httpfix/httpfix/rules/internal/match"
 )
 
-const hoistTransportDoc = `hoist per-call Transports to package level
+//go:embed doc.go
+var doc string
 
-An http.Transport owns a connection pool. One created inside a function
-that runs per request dials a new TCP (and TLS) connection on every call
-and leaves the old ones open: ESTABLISHED sockets pile up until the
-process runs out of file descriptors, or TIME_WAIT until it runs out of
-ports. hoisttransport moves such a Transport literal, or a clone of
-http.DefaultTransport, to a package-level variable that every call shares
-(with the Client literal around it, when that depends only on
-package-level values too). Identical literals of a package share one
-variable.
+// Analyzer is hoisttransport with the default settings (and its flags).
+var Analyzer = New(config.Default())
 
-A Transport that outlives the call (returned, stored in a field, passed to
-another function, used by a goroutine) belongs to an object with its own
-lifetime, typically one built by a constructor: that is the right pattern,
-and it is left alone. A Transport with DisableKeepAlives pools nothing and
-is left alone too, as are literals directly in main and init. Sites that
-cannot be hoisted safely are reported with the reason: the literal uses
-parameters or local variables, or package state set after initialization
-(a flag), or the function changes or closes the Transport after creating
-it.`
-
-func newHoistTransport(c Config) *rewrite.Rule {
-	return &rewrite.Rule{
-		Name:    "hoisttransport",
-		Doc:     hoistTransportDoc,
-		Imports: []string{netHTTP},
-		Run: func(pass *rewrite.Pass) {
-			h := &hoister{pass: pass, info: pass.TypesInfo}
+// New returns hoisttransport configured by cfg (a copy of which its flags
+// set).
+func New(cfg config.Config) *analysis.Analyzer {
+	c := cfg
+	a := &analysis.Analyzer{
+		Name:     "hoisttransport",
+		Doc:      analyzerdoc.Extract(doc, "hoisttransport"),
+		URL:      "https://github.com/httpfix/httpfix#hoisttransport-one-transport-per-package-not-one-per-call",
+		Requires: []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer},
+		Run: func(pass *analysis.Pass) (any, error) {
+			if !match.Imports(pass.Pkg, match.NetHTTP) {
+				return nil, nil
+			}
+			s := edit.NewSession(pass, &c)
+			h := &hoister{pass: pass, info: pass.TypesInfo, s: s, files: s.Files()}
 			h.run()
+			s.Flush()
+			return nil, nil
 		},
 	}
+	c.RegisterAnalyzerFlags(a.Name, &a.Flags)
+	return a
 }
 
 // The kinds of values the flow of a transport follows.
 const (
-	tkPtr    flowKind = iota // the transport, as a *http.Transport
-	tkValue                  // the transport, as an addressable http.Transport variable
-	tkPart                   // state reachable from the transport: a field, or through one
-	tkHolder                 // a value that holds, or may be, the transport: a Client, a struct, an interface
+	tkPtr    flow.Kind = iota // the transport, as a *http.Transport
+	tkValue                   // the transport, as an addressable http.Transport variable
+	tkPart                    // state reachable from the transport: a field, or through one
+	tkHolder                  // a value that holds, or may be, the transport: a Client, a struct, an interface
 )
 
 // hoister applies the rule to one package.
 type hoister struct {
-	pass  *rewrite.Pass
+	pass  *analysis.Pass
+	s     *edit.Session
+	files *edit.Files
 	info  *types.Info
 	sites []*hoistSite
 
@@ -135,14 +138,14 @@ type hoister struct {
 // A hoistSite is a transport built in a function body.
 type hoistSite struct {
 	h       *hoister
-	file    *rewrite.File
+	file    *edit.File
 	decl    *ast.FuncDecl    // the top-level function
 	owner   inspector.Cursor // the innermost function: the call it lives in
 	fnLabel string           // how messages name the owner
 	expr    inspector.Cursor // &http.Transport{...}, http.Transport{...} or the Clone call
 	lit     *ast.CompositeLit
 	clone   bool
-	flow    *valueFlow
+	flow    *flow.Tracker
 
 	value     bool           // a value literal, in valueVar
 	valueVar  *types.Var     // the variable a value literal initializes
@@ -163,7 +166,10 @@ type hoistBlocker struct {
 }
 
 func (h *hoister) run() {
-	for _, f := range h.pass.Files {
+	for _, f := range h.files.All() {
+		if !h.s.Editable(f) {
+			continue
+		}
 		ins := inspector.New([]*ast.File{f.Ast})
 		for decl := range ins.Root().Preorder((*ast.FuncDecl)(nil)) {
 			fd := decl.Node().(*ast.FuncDecl)
@@ -179,12 +185,12 @@ func (h *hoister) run() {
 }
 
 // candidate analyses the node at cur if it builds a Transport.
-func (h *hoister) candidate(f *rewrite.File, decl, cur inspector.Cursor) {
+func (h *hoister) candidate(f *edit.File, decl, cur inspector.Cursor) {
 	s := &hoistSite{h: h, file: f, decl: decl.Node().(*ast.FuncDecl)}
 	kind := tkPtr
 	switch n := cur.Node().(type) {
 	case *ast.CompositeLit:
-		if n.Type == nil || !isNamed(h.info.TypeOf(n), netHTTP, "Transport") {
+		if n.Type == nil || !match.IsNamed(h.info.TypeOf(n), match.NetHTTP, "Transport") {
 			return
 		}
 		s.lit = n
@@ -207,7 +213,7 @@ func (h *hoister) candidate(f *rewrite.File, decl, cur inspector.Cursor) {
 	// A transport inside another one's literal (in its DialContext, say)
 	// goes with it.
 	for enc := range cur.Parent().Enclosing((*ast.CompositeLit)(nil)) {
-		if isNamed(h.info.TypeOf(enc.Node().(*ast.CompositeLit)), netHTTP, "Transport") {
+		if match.IsNamed(h.info.TypeOf(enc.Node().(*ast.CompositeLit)), match.NetHTTP, "Transport") {
 			return
 		}
 	}
@@ -223,7 +229,7 @@ func (h *hoister) candidate(f *rewrite.File, decl, cur inspector.Cursor) {
 		return
 	}
 	pos := s.expr.Node().Pos()
-	if h.pass.Ignored(pos) {
+	if h.s.Skip(pos) {
 		return
 	}
 	s.fnLabel = hoistFuncLabel(s.decl)
@@ -231,28 +237,28 @@ func (h *hoister) candidate(f *rewrite.File, decl, cur inspector.Cursor) {
 		s.fnLabel = "the function literal in " + s.fnLabel
 	}
 
-	s.flow = newValueFlow(h.info, s.owner, s.hook)
-	s.flow.follow(s.expr, kind)
-	s.flow.run()
-	if s.noPool || s.flow.escaped != nil {
+	s.flow = flow.NewTracker(h.info, s.owner, s.hook)
+	s.flow.Follow(s.expr, kind)
+	s.flow.Run()
+	if s.noPool || s.flow.Escaped != nil {
 		return // not per call, or nothing to pool
 	}
 
 	if s.lit != nil {
 		if problem, why, advice := h.outsideRef(s.lit, s); problem != "" {
-			h.pass.Reportf(pos, "transport literal %s; cannot move it to package level%s: %s", problem, why, advice)
+			h.s.Reportf(pos, "transport literal %s; cannot move it to package level%s: %s", problem, why, advice)
 			return
 		}
 	}
 	if s.clone {
 		if where := h.defaultTransportWrite(); where != "" {
-			h.pass.Reportf(pos, "transport is cloned from http.DefaultTransport, which is replaced or changed in %s; a clone taken once, at package initialization, would miss that: clone it once after the change, and pass it in", where)
+			h.s.Reportf(pos, "transport is cloned from http.DefaultTransport, which is replaced or changed in %s; a clone taken once, at package initialization, would miss that: clone it once after the change, and pass it in", where)
 			return
 		}
 	}
 	if len(s.blockers) > 0 {
 		sort.SliceStable(s.blockers, func(i, j int) bool { return s.blockers[i].pos < s.blockers[j].pos })
-		h.pass.Reportf(pos, "%s", s.blockers[0].msg)
+		h.s.Reportf(pos, "%s", s.blockers[0].msg)
 		return
 	}
 	s.decideClient()
@@ -262,7 +268,7 @@ func (h *hoister) candidate(f *rewrite.File, decl, cur inspector.Cursor) {
 // isDefaultClone reports whether call is
 // http.DefaultTransport.(*http.Transport).Clone().
 func (h *hoister) isDefaultClone(call *ast.CallExpr) bool {
-	if len(call.Args) != 0 || !isMethod(calleeFunc(h.info, call), netHTTP, "Transport", "Clone") {
+	if len(call.Args) != 0 || !match.IsMethod(match.CalleeFunc(h.info, call), match.NetHTTP, "Transport", "Clone") {
 		return false
 	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
@@ -271,8 +277,8 @@ func (h *hoister) isDefaultClone(call *ast.CallExpr) bool {
 	}
 	ta, ok := ast.Unparen(sel.X).(*ast.TypeAssertExpr)
 	return ok && ta.Type != nil &&
-		isPkgObj(objOf(h.info, ta.X), netHTTP, "DefaultTransport") &&
-		isPtrTo(h.info.TypeOf(ta.Type), netHTTP, "Transport")
+		match.IsPkgObj(match.ObjOf(h.info, ta.X), match.NetHTTP, "DefaultTransport") &&
+		match.IsPtrTo(h.info.TypeOf(ta.Type), match.NetHTTP, "Transport")
 }
 
 // hoistKeepAlivesOff reports whether a Transport literal sets
@@ -283,16 +289,11 @@ func hoistKeepAlivesOff(info *types.Info, lit *ast.CompositeLit) bool {
 		if !ok {
 			continue
 		}
-		if id, ok := kv.Key.(*ast.Ident); ok && id.Name == "DisableKeepAlives" && isConstTrue(info, kv.Value) {
+		if id, ok := kv.Key.(*ast.Ident); ok && id.Name == "DisableKeepAlives" && match.IsConstTrue(info, kv.Value) {
 			return true
 		}
 	}
 	return false
-}
-
-func isConstTrue(info *types.Info, e ast.Expr) bool {
-	tv, ok := info.Types[e]
-	return ok && tv.Value != nil && tv.Value.Kind() == constant.Bool && constant.BoolVal(tv.Value)
 }
 
 // hoistFuncLabel names a top-level function in messages: fetch, or API.fetch
@@ -347,7 +348,7 @@ func (s *hoistSite) copied(pos token.Pos, what string) {
 
 // hook interprets a use of the transport (or of what holds it) for the
 // flow; see flow.hook.
-func (s *hoistSite) hook(cur inspector.Cursor, k flowKind) bool {
+func (s *hoistSite) hook(cur inspector.Cursor, k flow.Kind) bool {
 	switch k {
 	case tkValue:
 		return s.valueUse(cur)
@@ -364,27 +365,27 @@ func (s *hoistSite) hook(cur inspector.Cursor, k flowKind) bool {
 		if parent.Node().(*ast.UnaryExpr).Op != token.AND {
 			return false
 		}
-		s.flow.follow(parent, tkHolder)
+		s.flow.Follow(parent, tkHolder)
 	case edge.StarExpr_X:
 		if k == tkHolder {
-			s.flow.follow(parent, tkHolder)
-		} else if assignTarget(parent) {
+			s.flow.Follow(parent, tkHolder)
+		} else if flow.AssignTarget(parent) {
 			s.mutated(pos, types.ExprString(parent.Node().(ast.Expr))+" = ...")
 		} else {
 			s.copied(pos, types.ExprString(parent.Node().(ast.Expr)))
 		}
 	case edge.IndexExpr_X, edge.IndexListExpr_X, edge.SliceExpr_X:
-		s.flow.follow(parent, tkHolder)
+		s.flow.Follow(parent, tkHolder)
 	case edge.TypeAssertExpr_X:
 		ta := parent.Node().(*ast.TypeAssertExpr)
 		if ta.Type == nil {
 			return false // a type switch: not followed
 		}
 		switch t := s.h.info.TypeOf(ta); {
-		case isPtrTo(t, netHTTP, "Transport"):
-			s.flow.follow(parent, tkPtr)
-		case mayHold(t, netHTTP, "Transport"):
-			s.flow.follow(parent, tkHolder)
+		case match.IsPtrTo(t, match.NetHTTP, "Transport"):
+			s.flow.Follow(parent, tkPtr)
+		case match.MayHold(t, match.NetHTTP, "Transport"):
+			s.flow.Follow(parent, tkHolder)
 		}
 	case edge.CallExpr_Args:
 		s.argument(cur, parent, idx, k)
@@ -405,7 +406,7 @@ func (s *hoistSite) hook(cur inspector.Cursor, k flowKind) bool {
 
 // selector interprets x.f or x.m where x (the X of the selector at selCur)
 // denotes a tracked value of kind k.
-func (s *hoistSite) selector(selCur inspector.Cursor, k flowKind) {
+func (s *hoistSite) selector(selCur inspector.Cursor, k flow.Kind) {
 	se := selCur.Node().(*ast.SelectorExpr)
 	sel := s.h.info.Selections[se]
 	if sel == nil {
@@ -416,25 +417,25 @@ func (s *hoistSite) selector(selCur inspector.Cursor, k flowKind) {
 	case types.FieldVal:
 		switch k {
 		case tkPtr, tkValue:
-			s.flow.follow(selCur, tkPart)
+			s.flow.Follow(selCur, tkPart)
 		case tkHolder:
 			switch ft := sel.Type(); {
-			case isPtrTo(ft, netHTTP, "Transport"):
-				s.flow.follow(selCur, tkPtr)
-			case mayHold(ft, netHTTP, "Transport"):
-				s.flow.follow(selCur, tkHolder)
-			case assignTarget(selCur):
+			case match.IsPtrTo(ft, match.NetHTTP, "Transport"):
+				s.flow.Follow(selCur, tkPtr)
+			case match.MayHold(ft, match.NetHTTP, "Transport"):
+				s.flow.Follow(selCur, tkHolder)
+			case flow.AssignTarget(selCur):
 				s.holderMutated = true
 			}
 		}
 	case types.MethodVal:
 		if selCur.ParentEdgeKind() != edge.CallExpr_Fun {
-			s.flow.escape(pos, "method value taken")
+			s.flow.Escape(pos, "method value taken")
 			return
 		}
 		call := selCur.Parent()
-		if why := s.flow.callOutlives(call); why != "" {
-			s.flow.escape(pos, why)
+		if why := s.flow.CallOutlives(call); why != "" {
+			s.flow.Escape(pos, why)
 			return
 		}
 		name := sel.Obj().Name()
@@ -448,17 +449,17 @@ func (s *hoistSite) selector(selCur inspector.Cursor, k flowKind) {
 			default:
 				s.mayMutate(pos, text)
 			}
-		case isClient(sel.Recv()):
+		case match.IsClient(sel.Recv()):
 			switch name {
 			case "Do", "Get", "Head", "Post", "PostForm":
 			case "CloseIdleConnections":
 				s.closed(pos, text)
 			default:
-				s.flow.escape(pos, "passed to method "+name)
+				s.flow.Escape(pos, "passed to method "+name)
 			}
 		case name == "RoundTrip":
 		default:
-			s.flow.escape(pos, "passed to method "+name)
+			s.flow.Escape(pos, "passed to method "+name)
 		}
 	}
 }
@@ -474,16 +475,16 @@ func callString(call *ast.CallExpr) string {
 
 // argument interprets a tracked value of kind k passed as argument idx of
 // the call at callCur.
-func (s *hoistSite) argument(cur, callCur inspector.Cursor, idx int, k flowKind) {
+func (s *hoistSite) argument(cur, callCur inspector.Cursor, idx int, k flow.Kind) {
 	info := s.h.info
 	call := callCur.Node().(*ast.CallExpr)
 	pos := cur.Node().Pos()
 	if tv, ok := info.Types[call.Fun]; ok && tv.IsType() {
 		switch t := tv.Type; {
-		case isPtrTo(t, netHTTP, "Transport"):
-			s.flow.follow(callCur, k)
-		case mayHold(t, netHTTP, "Transport"):
-			s.flow.follow(callCur, tkHolder)
+		case match.IsPtrTo(t, match.NetHTTP, "Transport"):
+			s.flow.Follow(callCur, k)
+		case match.MayHold(t, match.NetHTTP, "Transport"):
+			s.flow.Follow(callCur, tkHolder)
 		}
 		return
 	}
@@ -492,18 +493,18 @@ func (s *hoistSite) argument(cur, callCur inspector.Cursor, idx int, k flowKind)
 			switch b.Name() {
 			case "len", "cap", "print", "println":
 			default:
-				s.flow.escape(pos, "passed to "+b.Name())
+				s.flow.Escape(pos, "passed to "+b.Name())
 			}
 			return
 		}
 	}
-	if why := s.flow.callOutlives(callCur); why != "" {
-		s.flow.escape(pos, why)
+	if why := s.flow.CallOutlives(callCur); why != "" {
+		s.flow.Escape(pos, why)
 		return
 	}
 	sig, _ := types.Unalias(info.TypeOf(call.Fun)).Underlying().(*types.Signature)
 	if k == tkPtr && sig != nil {
-		if pt := paramTypeAt(sig, idx, call.Ellipsis.IsValid()); pt != nil && isPtrTo(pt, netHTTP, "Transport") {
+		if pt := paramTypeAt(sig, idx, call.Ellipsis.IsValid()); pt != nil && match.IsPtrTo(pt, match.NetHTTP, "Transport") {
 			// A configurator, such as http2.ConfigureTransport.
 			s.block(pos, "transport is passed to %s, which may change it after construction; cannot share it between calls: build and configure it once outside %s, and pass it in",
 				types.ExprString(call.Fun), s.fnLabel)
@@ -511,7 +512,7 @@ func (s *hoistSite) argument(cur, callCur inspector.Cursor, idx int, k flowKind)
 			return
 		}
 	}
-	s.flow.escape(pos, "passed to "+types.ExprString(call.Fun))
+	s.flow.Escape(pos, "passed to "+types.ExprString(call.Fun))
 }
 
 // results follows the results of a call that may hold the transport
@@ -519,12 +520,12 @@ func (s *hoistSite) argument(cur, callCur inspector.Cursor, idx int, k flowKind)
 // its argument).
 func (s *hoistSite) results(callCur inspector.Cursor, sig *types.Signature) {
 	holds := func(t types.Type) bool {
-		return !types.Identical(t, types.Universe.Lookup("error").Type()) && mayHold(t, netHTTP, "Transport")
+		return !types.Identical(t, types.Universe.Lookup("error").Type()) && match.MayHold(t, match.NetHTTP, "Transport")
 	}
 	res := sig.Results()
 	if res.Len() == 1 {
 		if holds(res.At(0).Type()) {
-			s.flow.follow(callCur, tkHolder)
+			s.flow.Follow(callCur, tkHolder)
 		}
 		return
 	}
@@ -537,7 +538,7 @@ func (s *hoistSite) results(callCur inspector.Cursor, sig *types.Signature) {
 	}
 	for i, lhs := range as.Lhs {
 		if holds(res.At(i).Type()) {
-			s.flow.store(lhs, callCur.Node().Pos(), tkHolder)
+			s.flow.Store(lhs, callCur.Node().Pos(), tkHolder)
 		}
 	}
 }
@@ -565,7 +566,7 @@ func paramTypeAt(sig *types.Signature, idx int, ellipsis bool) types.Type {
 
 // contained follows a struct literal that holds a tracked value as a
 // field; a slice, array or map literal holding it is an escape.
-func (s *hoistSite) contained(cur inspector.Cursor, k flowKind) {
+func (s *hoistSite) contained(cur inspector.Cursor, k flow.Kind) {
 	litCur := cur.Parent()
 	key := ""
 	if cur.ParentEdgeKind() == edge.KeyValueExpr_Value {
@@ -576,18 +577,18 @@ func (s *hoistSite) contained(cur inspector.Cursor, k flowKind) {
 	}
 	lit, ok := litCur.Node().(*ast.CompositeLit)
 	if !ok {
-		s.flow.escape(cur.Node().Pos(), "stored")
+		s.flow.Escape(cur.Node().Pos(), "stored")
 		return
 	}
 	t := s.h.info.TypeOf(lit)
 	if _, ok := t.Underlying().(*types.Struct); !ok {
-		s.flow.escape(cur.Node().Pos(), "stored in a slice or map")
+		s.flow.Escape(cur.Node().Pos(), "stored in a slice or map")
 		return
 	}
-	if cur.Node() == s.expr.Node() && key == "Transport" && isNamed(t, netHTTP, "Client") {
+	if cur.Node() == s.expr.Node() && key == "Transport" && match.IsNamed(t, match.NetHTTP, "Client") {
 		s.clientLit = litCur
 	}
-	s.flow.follow(litCur, tkHolder)
+	s.flow.Follow(litCur, tkHolder)
 }
 
 // valueUse interprets a use of a value literal, or of the variable it
@@ -599,7 +600,7 @@ func (s *hoistSite) valueUse(cur inspector.Cursor) bool {
 	ek, idx := cur.ParentEdge()
 	switch ek {
 	case edge.ParenExpr_X:
-		s.flow.follow(parent, tkValue)
+		s.flow.Follow(parent, tkValue)
 	case edge.UnaryExpr_X:
 		u := parent.Node().(*ast.UnaryExpr)
 		if u.Op != token.AND {
@@ -609,7 +610,7 @@ func (s *hoistSite) valueUse(cur inspector.Cursor) bool {
 		if _, ok := cur.Node().(*ast.Ident); ok {
 			s.addrs = append(s.addrs, u)
 		}
-		s.flow.follow(parent, tkPtr)
+		s.flow.Follow(parent, tkPtr)
 	case edge.SelectorExpr_X:
 		s.selector(parent, tkValue)
 	case edge.AssignStmt_Rhs, edge.ValueSpec_Values:
@@ -631,21 +632,21 @@ func (s *hoistSite) valueUse(cur inspector.Cursor) bool {
 			lhs, define = vs.Names[idx], true
 			s.valueSpec = vs
 		}
-		v, why := s.flow.storeTarget(lhs)
+		v, why := s.flow.StoreTarget(lhs)
 		switch {
 		case why != "":
-			s.flow.escape(pos, why)
+			s.flow.Escape(pos, why)
 		case v == nil:
 		case cur.Node() != s.lit || !define || s.h.info.Defs[ast.Unparen(lhs).(*ast.Ident)] != v:
 			s.copied(pos, types.ExprString(lhs)+" "+tok+" "+types.ExprString(cur.Node().(ast.Expr)))
 		default:
 			s.valueVar = v
-			s.flow.track(v, tkValue)
+			s.flow.Track(v, tkValue)
 		}
 	case edge.AssignStmt_Lhs:
 		s.mutated(pos, types.ExprString(cur.Node().(ast.Expr))+" = ...")
 	case edge.ReturnStmt_Results, edge.SendStmt_Value, edge.CallExpr_Args:
-		s.flow.escape(pos, "passed on as a value")
+		s.flow.Escape(pos, "passed on as a value")
 	default:
 		s.copied(pos, types.ExprString(cur.Node().(ast.Expr)))
 	}
@@ -664,17 +665,17 @@ func (s *hoistSite) partUse(cur inspector.Cursor) {
 	switch ek, idx := cur.ParentEdge(); ek {
 	case edge.SelectorExpr_X:
 		if sel := info.Selections[parent.Node().(*ast.SelectorExpr)]; sel != nil && sel.Kind() == types.FieldVal {
-			s.flow.follow(parent, tkPart)
+			s.flow.Follow(parent, tkPart)
 		} else if parent.ParentEdgeKind() == edge.CallExpr_Fun {
 			s.mayMutate(pos, callString(parent.Parent().Node().(*ast.CallExpr)))
 		} else {
 			s.mayMutate(pos, types.ExprString(parent.Node().(ast.Expr)))
 		}
 	case edge.StarExpr_X, edge.IndexExpr_X, edge.SliceExpr_X, edge.ParenExpr_X:
-		s.flow.follow(parent, tkPart)
+		s.flow.Follow(parent, tkPart)
 	case edge.AssignStmt_Lhs:
 		as := parent.Node().(*ast.AssignStmt)
-		if se, ok := e.(*ast.SelectorExpr); ok && se.Sel.Name == "DisableKeepAlives" && len(as.Lhs) == len(as.Rhs) && isConstTrue(info, as.Rhs[idx]) {
+		if se, ok := e.(*ast.SelectorExpr); ok && se.Sel.Name == "DisableKeepAlives" && len(as.Lhs) == len(as.Rhs) && match.IsConstTrue(info, as.Rhs[idx]) {
 			s.noPool = true
 			return
 		}
@@ -716,7 +717,7 @@ func (s *hoistSite) decideClient() {
 	if u, ok := parent.Node().(*ast.UnaryExpr); !ok || u.Op != token.AND {
 		return
 	}
-	if s.h.pass.Ignored(parent.Node().Pos()) {
+	if s.h.s.Skip(parent.Node().Pos()) {
 		return
 	}
 	for _, elt := range s.clientLit.Node().(*ast.CompositeLit).Elts {
@@ -801,7 +802,7 @@ func (h *hoister) outsideRef(e ast.Node, s *hoistSite) (problem, why, advice str
 				if inFunc {
 					break
 				}
-				fn := calleeFunc(info, n)
+				fn := match.CalleeFunc(info, n)
 				if fn != nil && fn.Pkg() == h.pass.Pkg || fn == nil && h.pkgVar(n.Fun) != nil {
 					found("calls "+types.ExprString(n.Fun),
 						", where it would run once, at initialization, instead of on each call", outside)
@@ -816,7 +817,7 @@ func (h *hoister) outsideRef(e ast.Node, s *hoistSite) (problem, why, advice str
 					if obj.IsField() {
 						break
 					}
-					if !isPackageLevel(obj) {
+					if !match.IsPackageLevel(obj) {
 						found("uses "+h.role(obj, s)+" "+obj.Name(), "", outside)
 					} else if !inFunc && obj.Pkg() == h.pass.Pkg {
 						if where := h.varWrite(obj); where != "" {
@@ -826,13 +827,13 @@ func (h *hoister) outsideRef(e ast.Node, s *hoistSite) (problem, why, advice str
 						}
 					}
 				case *types.Const:
-					if !isPackageLevel(obj) {
+					if !match.IsPackageLevel(obj) {
 						found("uses local constant "+obj.Name(), "", outside)
 					}
 				case *types.TypeName:
 					if _, ok := obj.Type().(*types.TypeParam); ok {
 						found("uses type parameter "+obj.Name(), "", outside)
-					} else if !isPackageLevel(obj) {
+					} else if !match.IsPackageLevel(obj) {
 						found("uses local type "+obj.Name(), "", outside)
 					}
 				}
@@ -921,7 +922,7 @@ func (h *hoister) pkgRefs(n ast.Node) []types.Object {
 func (h *hoister) declOf(obj types.Object) ast.Node {
 	if h.decls == nil {
 		h.decls = map[types.Object]ast.Node{}
-		for _, f := range h.pass.Syntax {
+		for _, f := range h.pass.Files {
 			for _, d := range f.Decls {
 				switch d := d.(type) {
 				case *ast.FuncDecl:
@@ -953,7 +954,7 @@ func isPointerType(t types.Type) bool {
 // pkgVar returns the package-level variable (of any package) that e names,
 // or nil.
 func (h *hoister) pkgVar(e ast.Expr) *types.Var {
-	v, ok := objOf(h.info, e).(*types.Var)
+	v, ok := match.ObjOf(h.info, e).(*types.Var)
 	if !ok || v.IsField() || v.Pkg() == nil || v.Parent() != v.Pkg().Scope() {
 		return nil
 	}
@@ -1005,7 +1006,7 @@ func (h *hoister) scan() {
 	for _, name := range h.pass.Pkg.Scope().Names() {
 		h.taken[name] = true
 	}
-	for _, f := range h.pass.Syntax {
+	for _, f := range h.pass.Files {
 		for _, is := range f.Imports {
 			if pn := h.info.PkgNameOf(is); pn != nil {
 				h.taken[pn.Name()] = true
@@ -1013,11 +1014,15 @@ func (h *hoister) scan() {
 		}
 		h.scanWrites(f, h.pass.Fset)
 	}
-	for _, df := range h.pass.DirFiles() {
+	for _, df := range h.files.DirFiles(h.pass.IgnoredFiles) {
 		f, fset := df.Ast, df.Fset
 		for _, is := range f.Imports {
 			path, _ := strconv.Unquote(is.Path.Value)
-			h.taken[importName(is, path)] = true
+			name := edit.DefaultImportName(path)
+			if is.Name != nil {
+				name = is.Name.Name
+			}
+			h.taken[name] = true
 		}
 		for _, d := range f.Decls {
 			switch d := d.(type) {
@@ -1063,10 +1068,10 @@ func placeOf(f *ast.File, fset *token.FileSet, pos token.Pos) string {
 func (h *hoister) scanWrites(f *ast.File, fset *token.FileSet) {
 	info := h.info
 	written := func(e ast.Expr) {
-		if h.defaultWrite == "" && isPkgObj(objOf(info, assignRoot(e, func(id *ast.Ident) bool {
+		if h.defaultWrite == "" && match.IsPkgObj(match.ObjOf(info, assignRoot(e, func(id *ast.Ident) bool {
 			_, ok := info.Uses[id].(*types.PkgName)
 			return ok
-		})), netHTTP, "DefaultTransport") {
+		})), match.NetHTTP, "DefaultTransport") {
 			h.defaultWrite = placeOf(f, fset, e.Pos())
 		}
 		if v := storedVar(info, e); v != nil && v.Pkg() == h.pass.Pkg && v.Parent() == v.Pkg().Scope() {
@@ -1188,7 +1193,7 @@ func assignRoot(e ast.Expr, isPkg func(*ast.Ident) bool) ast.Expr {
 // side of seeing writes.
 func (h *hoister) scanNameWrites(f *ast.File, fset *token.FileSet) {
 	samePkg := f.Name.Name == h.pass.Pkg.Name()
-	imports := importsOf(f).byName
+	imports := match.ImportsOf(f, edit.DefaultImportName).ByName
 	isPkg := func(id *ast.Ident) bool { _, ok := imports[id.Name]; return ok }
 	written := func(e ast.Expr) {
 		root := assignRoot(e, isPkg)
@@ -1200,7 +1205,7 @@ func (h *hoister) scanNameWrites(f *ast.File, fset *token.FileSet) {
 			}
 		case *ast.SelectorExpr:
 			path := imports[r.X.(*ast.Ident).Name]
-			if path == netHTTP && r.Sel.Name == "DefaultTransport" && h.defaultWrite == "" {
+			if path == match.NetHTTP && r.Sel.Name == "DefaultTransport" && h.defaultWrite == "" {
 				h.defaultWrite = placeOf(f, fset, e.Pos())
 			}
 			if path == h.pass.Pkg.Path() {
@@ -1240,14 +1245,17 @@ type hoistVar struct {
 	client  bool
 	key     string
 	members []*hoistSite // in source order; the first gives the literal
-	done    []*hoistSite // the members rewritten
 	name    string
 	tvar    *hoistVar // for a Client: the Transport variable it uses, if any
-	decl    *dst.GenDecl
+	decl    dst.Decl
+	anchor  *ast.FuncDecl // the declaration goes before it
 }
 
-// apply plans the variables for the sites that can be hoisted, and
-// rewrites them.
+// apply plans the variables for the sites that can be hoisted, and makes
+// each site a fix: its literal replaced by the variable, and the
+// declarations it needs. The declarations placed before one function are
+// one edit, the same in every fix that needs any of them, so that fixes
+// merged in any order declare each variable once.
 func (h *hoister) apply() {
 	if len(h.sites) == 0 {
 		return
@@ -1264,9 +1272,11 @@ func (h *hoister) apply() {
 			tvars[tkey[s]] = &hoistVar{key: tkey[s]}
 		}
 	}
+	tvOf, cvOf := map[*hoistSite]*hoistVar{}, map[*hoistSite]*hoistVar{}
 	for _, s := range h.sites {
 		if tv := tvars[tkey[s]]; tv != nil {
 			tv.members = append(tv.members, s)
+			tvOf[s] = tv
 			if len(tv.members) == 1 {
 				vars = append(vars, tv)
 			}
@@ -1282,54 +1292,114 @@ func (h *hoister) apply() {
 			vars = append(vars, cv)
 		}
 		cv.members = append(cv.members, s)
+		cvOf[s] = cv
 	}
 	for _, v := range vars {
 		h.name(v)
 	}
-	// Transports first: a client literal moved to its variable then
-	// already refers to the transport variable.
+	// The declarations, from the first member of each, in a scratch fix
+	// that is never reported.
+	scratch := h.s.NewFix()
 	for _, v := range vars {
-		if !v.client {
-			h.rewriteTransport(v)
-		}
-	}
-	for _, v := range vars {
+		first := v.members[0]
+		v.anchor = first.decl
+		var value dst.Expr
 		if v.client {
-			h.rewriteClient(v)
+			value, _ = scratch.Node(first.client.Node()).(dst.Expr)
+			if v.tvar != nil {
+				if !h.replaceExpr(scratch, first.expr, dst.NewIdent(v.tvar.name)) {
+					value = nil
+				}
+			}
+		} else {
+			value, _ = scratch.Node(first.expr.Node()).(dst.Expr)
+			if value != nil && first.value {
+				value = &dst.UnaryExpr{Op: token.AND, X: value}
+			}
 		}
+		if value == nil {
+			continue
+		}
+		v.decl = h.varDecl(v, dst.Clone(value).(dst.Expr))
 	}
-	// Declare each variable before the function of its first member.
-	byDecl := map[*ast.FuncDecl][]*hoistVar{}
-	var order []*ast.FuncDecl
+	// The declarations before each function, in the order of vars.
+	type block struct {
+		file  *edit.File
+		decls []dst.Decl
+	}
+	blocks := map[*ast.FuncDecl]*block{}
 	for _, v := range vars {
 		if v.decl == nil {
 			continue
 		}
-		d := v.done[0].decl
-		if byDecl[d] == nil {
-			order = append(order, d)
+		b := blocks[v.anchor]
+		if b == nil {
+			b = &block{file: v.members[0].file}
+			blocks[v.anchor] = b
 		}
-		byDecl[d] = append(byDecl[d], v)
+		b.decls = append(b.decls, v.decl)
 	}
-	for _, d := range order {
-		vs := byDecl[d]
-		f := vs[0].done[0].file
-		fd, ok := f.DstNode(d).(*dst.FuncDecl)
-		i := slices.Index(f.Dst().Decls, dst.Decl(fd))
-		if !ok || i < 0 {
-			continue
+	needs := func(s *hoistSite) []*hoistVar {
+		var out []*hoistVar
+		add := func(v *hoistVar) {
+			if v != nil && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
 		}
-		var decls []dst.Decl
-		for _, v := range vs {
-			decls = append(decls, v.decl)
+		if cv := cvOf[s]; cv != nil {
+			add(cv)
+			add(cv.tvar)
+		} else {
+			add(tvOf[s])
 		}
-		fd.Decs.Before = dst.EmptyLine
-		f.Dst().Decls = slices.Insert(f.Dst().Decls, i, decls...)
+		return out
 	}
 	for _, s := range h.sites {
-		if s.done {
-			h.pass.Fixed(s.expr.Node().Pos())
+		s := s
+		vs := needs(s)
+		ok := len(vs) > 0
+		for _, v := range vs {
+			ok = ok && v.decl != nil
 		}
+		if !ok {
+			continue
+		}
+		fix := h.s.NewFix()
+		fix.Do(func(x *edit.Fix) bool {
+			if cv := cvOf[s]; cv != nil {
+				return h.replaceExpr(x, s.client, dst.NewIdent(cv.name))
+			}
+			tv := tvOf[s]
+			if !h.replaceExpr(x, s.expr, dst.NewIdent(tv.name)) {
+				return false
+			}
+			if s.value {
+				h.pointerize(x, s)
+			}
+			return true
+		})
+		fix.Do(func(x *edit.Fix) bool {
+			seen := map[*ast.FuncDecl]bool{}
+			for _, v := range vs {
+				if seen[v.anchor] {
+					continue
+				}
+				seen[v.anchor] = true
+				b := blocks[v.anchor]
+				decls := make([]dst.Decl, len(b.decls))
+				for i, d := range b.decls {
+					decls[i] = dst.Clone(d).(dst.Decl)
+				}
+				x.AddDeclBefore(b.file, v.anchor, decls...)
+			}
+			return true
+		})
+		what := "a Transport made"
+		if cvOf[s] != nil {
+			what = "a Client and its Transport made"
+		}
+		h.s.Fixed(s.expr.Node().Pos(), s.expr.Node().End(), fix,
+			"%s on every call of %s dials new connections each time and leaves the old ones open: share one, declared at package level (%s)", what, s.fnLabel, vs[0].name)
 	}
 }
 
@@ -1420,125 +1490,52 @@ func lowerCamelName(s string) string {
 	return string(r)
 }
 
-// rewriteTransport moves the first member's transport to the variable and
-// puts the variable's name in the place of every member's.
-func (h *hoister) rewriteTransport(v *hoistVar) {
-	var value dst.Expr
-	for _, s := range v.members {
-		node, ok := s.file.DstNode(s.expr.Node()).(dst.Expr)
-		if !ok || !h.replaceExpr(s.file, s.expr, node, dst.NewIdent(v.name)) {
-			continue
-		}
-		if value == nil {
-			value = node
-			if s.value {
-				value = &dst.UnaryExpr{Op: token.AND, X: node}
-			}
-		}
-		if s.value {
-			h.pointerize(s)
-		}
-		v.done = append(v.done, s)
-		s.done = true
-	}
-	if value != nil {
-		v.decl = h.varDecl(v, value)
-	}
-}
-
 // pointerize turns the variable a value literal initialized into a
-// pointer: &tr becomes tr, and a declared type T becomes *T.
-func (h *hoister) pointerize(s *hoistSite) {
+// pointer, in the fix's copy: &tr becomes tr, and a declared type T
+// becomes *T.
+func (h *hoister) pointerize(x *edit.Fix, s *hoistSite) {
 	for _, u := range s.addrs {
-		du, ok := s.file.DstNode(u).(*dst.UnaryExpr)
+		du, ok := x.Node(u).(*dst.UnaryExpr)
 		if !ok {
 			continue
 		}
-		cur, ok := h.cursorOf(s, u)
+		cur, ok := s.owner.FindNode(u)
 		if !ok {
 			continue
 		}
-		x := du.X
-		x.Decorations().Start = append(append(dst.Decorations(nil), du.Decs.Start...), x.Decorations().Start...)
-		h.replaceExpr(s.file, cur, du, x)
+		inner := du.X
+		inner.Decorations().Start = append(append(dst.Decorations(nil), du.Decs.Start...), inner.Decorations().Start...)
+		h.replaceExpr(x, cur, inner)
 	}
 	if s.valueSpec != nil && s.valueSpec.Type != nil {
-		if ds, ok := s.file.DstNode(s.valueSpec).(*dst.ValueSpec); ok {
+		if ds, ok := x.Node(s.valueSpec).(*dst.ValueSpec); ok {
 			ds.Type = &dst.StarExpr{X: ds.Type}
 		}
 	}
 }
 
-// cursorOf finds the cursor of node n, which lies in the function of s.
-func (h *hoister) cursorOf(s *hoistSite, n ast.Node) (inspector.Cursor, bool) {
-	return s.owner.FindNode(n)
-}
-
-// rewriteClient moves the first member's Client literal to the variable
-// and puts the variable's name in the place of every member's.
-func (h *hoister) rewriteClient(v *hoistVar) {
-	var value dst.Expr
-	for _, s := range v.members {
-		node, ok := s.file.DstNode(s.client.Node()).(dst.Expr)
-		if !ok || !h.replaceExpr(s.file, s.client, node, dst.NewIdent(v.name)) {
-			continue
-		}
-		if value == nil {
-			value = node
-		}
-		v.done = append(v.done, s)
-		s.done = true
-	}
-	if value != nil {
-		v.decl = h.varDecl(v, value)
-	}
-}
-
-// replaceExpr puts repl in the place of old, the decorated twin of the
-// expression at cur, or of the parentheses around it: (&tr).f becomes
-// name.f, not (name).f. It reports whether old was found in its place (a
-// rule that ran before may have rewritten the spot).
-func (h *hoister) replaceExpr(f *rewrite.File, cur inspector.Cursor, old, repl dst.Node) bool {
+// replaceExpr puts repl in the place of the fix's copy of the expression
+// at cur, or of the parentheses around it: (&tr).f becomes name.f, not
+// (name).f.
+func (h *hoister) replaceExpr(x *edit.Fix, cur inspector.Cursor, repl dst.Node) bool {
 	for cur.ParentEdgeKind() == edge.ParenExpr_X {
 		cur = cur.Parent()
-		if old = f.DstNode(cur.Node()); old == nil {
-			return false
-		}
 	}
-	return h.replace(f, cur.Parent().Node(), old, repl)
-}
-
-// replace puts repl in the place of old, a child of the decorated twin of
-// parent, keeping the spacing around old. It reports whether old was
-// found there.
-func (h *hoister) replace(f *rewrite.File, parent ast.Node, old, repl dst.Node) bool {
-	dp := f.DstNode(parent)
-	if dp == nil {
+	old := x.Node(cur.Node())
+	if old == nil {
 		return false
 	}
-	found := false
-	dstutil.Apply(dp, func(c *dstutil.Cursor) bool {
-		if found {
-			return false
-		}
-		if c.Node() == old && c.Parent() != nil {
-			od, rd := old.Decorations(), repl.Decorations()
-			rd.Before, rd.After = od.Before, od.After
-			od.Before, od.After = dst.None, dst.None
-			c.Replace(repl)
-			found = true
-			return false
-		}
-		return true
-	}, nil)
-	return found
+	od, rd := old.Decorations(), repl.Decorations()
+	rd.Before, rd.After = od.Before, od.After
+	od.Before, od.After = dst.None, dst.None
+	return edit.ReplaceNode(x, cur.Node(), repl)
 }
 
 // varDecl builds the declaration of v with the value e and a comment
 // saying why it exists.
 func (h *hoister) varDecl(v *hoistVar, e dst.Expr) *dst.GenDecl {
 	var fns []string
-	for _, s := range v.done {
+	for _, s := range v.members {
 		label := hoistFuncLabel(s.decl)
 		if s.owner.Node() != s.decl {
 			label = "the function literal in " + label
@@ -1590,4 +1587,24 @@ func wrapText(text string, width int) []string {
 		lines = append(lines, line)
 	}
 	return lines
+}
+
+// isReference reports whether a value of type t refers to memory that a
+// copy of it shares: a pointer, map, slice, channel, function or
+// interface, or a struct or array holding one.
+func isReference(t types.Type) bool {
+	switch u := types.Unalias(t).Underlying().(type) {
+	case *types.Basic:
+		return u.Kind() == types.UnsafePointer
+	case *types.Struct:
+		for i := range u.NumFields() {
+			if isReference(u.Field(i).Type()) {
+				return true
+			}
+		}
+		return false
+	case *types.Array:
+		return isReference(u.Elem())
+	}
+	return true
 }

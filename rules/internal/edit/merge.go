@@ -1,42 +1,50 @@
-package rewrite
+package edit
 
 import (
 	"bytes"
 	"strings"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
+	"github.com/httpfix/httpfix/rewrite/textdiff"
 )
 
-// merge returns the original text with the rewrite applied, keeping every
-// byte outside the rewritten lines as it was.
+// A hunk replaces base lines [bS,bE) by rewrite lines [mS,mE); placed, it
+// replaces original lines [oS,oE).
+type hunk struct {
+	bS, bE, mS, mE int
+	oS, oE         int
+}
+
+// mergeHunks returns the changes that apply a rewrite to the original
+// text, keeping every byte outside the rewritten lines as it was, as
+// hunks in original lines with their new lines.
 //
-// The printer that renders a rewritten syntax tree normalises the whole
-// file (gofmt layout, "\n" line endings). To keep the diff to the lines a
-// rule changed, merge takes the file as printed before the rules ran
-// (base) as the common ancestor of the original and the rewrite: the
-// original differs from base only in layout, the rewrite differs from base
-// only in what the rules changed. Each hunk of the base-to-rewrite diff is
-// applied to the original at the lines base shares with it. A hunk whose
-// own lines are laid out differently in the original (a rewritten
-// statement that was not gofmt-clean) replaces the original's version of
-// them; nothing else of the original changes.
+// The printer that renders a rewritten syntax tree normalises what it
+// prints (gofmt layout, "\n" line endings). To keep the change to the
+// lines a rule changed, merge takes the text as printed before the rule
+// ran (base) as the common ancestor of the original and the rewrite: the
+// original differs from base only in layout, the rewrite differs from
+// base only in what the rule changed. Each hunk of the base-to-rewrite
+// diff is applied to the original at the lines base shares with it. A
+// hunk whose own lines are laid out differently in the original (a
+// rewritten statement that was not gofmt-clean) replaces the original's
+// version of them; nothing else of the original changes.
 //
-// A file with CRLF line endings is merged without them and gets them back
-// on the lines the rewrite contributes.
-func merge(original, base, rewritten []byte) []byte {
+// Text with CRLF line endings is merged without them, and the lines the
+// rewrite contributes get them back.
+func mergeHunks(original, base, rewritten string) (orig []string, hs []hunk, newLines []string) {
 	crlf := isCRLF(original)
-	orig := splitLines(string(original))
+	orig = textdiff.SplitLines(original)
 	origNoCR := make([]string, len(orig))
 	for i, l := range orig {
 		origNoCR[i] = strings.Replace(l, "\r\n", "\n", 1)
 	}
-	b := splitLines(string(base))
-	m := splitLines(string(rewritten))
+	b := textdiff.SplitLines(base)
+	m := textdiff.SplitLines(rewritten)
 	// Lines that differ only in layout (spaces for tabs, aligned
 	// comments) are the same line: matched, the original's bytes stay.
 	matchO := matches(normalize(b), normalize(origNoCR))
 
-	hs := hunks(b, m)
+	hs = hunks(b, m)
 	for i := range hs {
 		hs[i].place(matchO, len(orig))
 	}
@@ -53,7 +61,19 @@ func merge(original, base, rewritten []byte) []byte {
 		}
 		i++
 	}
+	if crlf {
+		m = append([]string(nil), m...)
+		for i, l := range m {
+			if strings.HasSuffix(l, "\n") && !strings.HasSuffix(l, "\r\n") {
+				m[i] = strings.TrimSuffix(l, "\n") + "\r\n"
+			}
+		}
+	}
+	return orig, hs, m
+}
 
+// apply returns the original lines with the hunks applied.
+func apply(orig []string, hs []hunk, m []string) string {
 	var out strings.Builder
 	next := 0 // next original line to copy
 	for _, h := range hs {
@@ -61,9 +81,6 @@ func merge(original, base, rewritten []byte) []byte {
 			out.WriteString(l)
 		}
 		for _, l := range m[h.mS:h.mE] {
-			if crlf && strings.HasSuffix(l, "\n") {
-				l = strings.TrimSuffix(l, "\n") + "\r\n"
-			}
 			out.WriteString(l)
 		}
 		next = h.oE
@@ -71,14 +88,7 @@ func merge(original, base, rewritten []byte) []byte {
 	for _, l := range orig[next:] {
 		out.WriteString(l)
 	}
-	return []byte(out.String())
-}
-
-// A hunk replaces base lines [bS,bE) by rewrite lines [mS,mE); placed, it
-// replaces original lines [oS,oE).
-type hunk struct {
-	bS, bE, mS, mE int
-	oS, oE         int
+	return out.String()
 }
 
 // hunks returns the hunks of the line diff from b to m.
@@ -86,26 +96,26 @@ func hunks(b, m []string) []hunk {
 	var hs []hunk
 	ib, im := 0, 0
 	var cur *hunk
-	for _, e := range lineDiff(b, m) {
-		switch e.op {
-		case diffmatchpatch.DiffEqual:
+	for _, e := range textdiff.Lines(b, m) {
+		switch e.Op {
+		case textdiff.Equal:
 			cur = nil
-			ib += e.n
-			im += e.n
+			ib += e.N
+			im += e.N
 			continue
-		case diffmatchpatch.DiffDelete:
+		case textdiff.Delete:
 			if cur == nil {
 				hs = append(hs, hunk{bS: ib, bE: ib, mS: im, mE: im})
 				cur = &hs[len(hs)-1]
 			}
-			ib += e.n
+			ib += e.N
 			cur.bE = ib
-		case diffmatchpatch.DiffInsert:
+		case textdiff.Insert:
 			if cur == nil {
 				hs = append(hs, hunk{bS: ib, bE: ib, mS: im, mE: im})
 				cur = &hs[len(hs)-1]
 			}
-			im += e.n
+			im += e.N
 			cur.mE = im
 		}
 	}
@@ -170,8 +180,8 @@ func (h *hunk) place(matchO []int, nO int) {
 }
 
 // isCRLF reports whether most lines of src end in "\r\n".
-func isCRLF(src []byte) bool {
-	return bytes.Count(src, []byte("\r\n")) > bytes.Count(src, []byte("\n"))/2
+func isCRLF(src string) bool {
+	return strings.Count(src, "\r\n") > strings.Count(src, "\n")/2
 }
 
 // normalize returns the lines with runs of white space made one space and
@@ -189,22 +199,35 @@ func normalize(lines []string) []string {
 func matches(a, b []string) []int {
 	match := make([]int, len(a))
 	ia, ib := 0, 0
-	for _, e := range lineDiff(a, b) {
-		switch e.op {
-		case diffmatchpatch.DiffEqual:
-			for k := 0; k < e.n; k++ {
+	for _, e := range textdiff.Lines(a, b) {
+		switch e.Op {
+		case textdiff.Equal:
+			for k := 0; k < e.N; k++ {
 				match[ia] = ib
 				ia++
 				ib++
 			}
-		case diffmatchpatch.DiffDelete:
-			for k := 0; k < e.n; k++ {
+		case textdiff.Delete:
+			for k := 0; k < e.N; k++ {
 				match[ia] = -1
 				ia++
 			}
-		case diffmatchpatch.DiffInsert:
-			ib += e.n
+		case textdiff.Insert:
+			ib += e.N
 		}
 	}
 	return match
+}
+
+// withoutBlankLines drops the empty lines of formatted source, which mean
+// nothing to the compiler: the printer sometimes loses one the original
+// has (after a // comment ending in \r\n) where the merge keeps it.
+func withoutBlankLines(src []byte) []byte {
+	var out []byte
+	for _, l := range bytes.SplitAfter(src, []byte("\n")) {
+		if len(bytes.TrimSpace(l)) > 0 {
+			out = append(out, l...)
+		}
+	}
+	return out
 }

@@ -1,0 +1,26 @@
+// Package defaultclient defines an Analyzer that moves a package's
+// requests off http.DefaultClient onto a configured client.
+//
+// # Analyzer defaultclient
+//
+// defaultclient: use a configured client instead of the defaults
+//
+// The defaultclient analyzer replaces calls of http.Get, http.Head,
+// http.Post and http.PostForm, and every read of http.DefaultClient, with
+// a client declared once per package. Its Transport starts from a clone
+// of http.DefaultTransport (proxy, HTTP/2, dialer and TLS settings kept)
+// and keeps up to 100 idle connections per host by default, where
+// http.DefaultTransport keeps 2: under concurrency every other connection
+// is closed after use and a new one dialed, which fills the machine with
+// TIME_WAIT sockets and exhausts its ephemeral ports. An http.Client with
+// no Transport, or with http.DefaultTransport, gets the declared
+// Transport. A bound on connections per host and a client timeout are
+// added only when configured (max_conns_per_host, timeout).
+//
+// Assignments to http.DefaultClient or its fields are reported, not
+// rewritten. So is every site of a package whose code or tests mock or
+// change the defaults (httpmock.Activate, gock, assigning
+// http.DefaultTransport or http.DefaultClient, changing the settings of
+// http.DefaultTransport): moving its calls off the defaults would bypass
+// the mocks or lose the settings.
+package defaultclient

@@ -1,0 +1,41 @@
+// Package drainclose defines an Analyzer that drains, then closes, every
+// HTTP response body a function owns.
+//
+// # Analyzer drainclose
+//
+// drainclose: drain, then close, every response body the function owns
+//
+// A call that returns a *net/http.Response (http.Get, (*http.Client).Do,
+// RoundTrip, a wrapper of the module's own, a third-party SDK) and is
+// assigned to a local variable makes the function the owner of the body,
+// unless the response escapes (stored outside the function's locals,
+// sent on a channel, used by a goroutine, kept by a callee, or returned
+// with its body open). A connection goes back to the pool only when its
+// body was read to EOF and closed; defer resp.Body.Close() alone loses it
+// whenever the body was not read to the end (a status-code branch, a
+// json.Decoder that stops after one value, a body that is ignored).
+//
+// For every owned body the analyzer places, right after the error check,
+//
+//	defer func(resp *http.Response) {
+//		_, _ = io.CopyN(io.Discard, resp.Body, 4096)
+//		_ = resp.Body.Close()
+//	}(resp)
+//
+// (replacing or moving an existing defer resp.Body.Close(), and moving
+// one written before the error check), and drains before explicit Close
+// calls on early paths. Code that already reads every body to EOF, or
+// drains it itself (a deferred closure, a helper of any package whose
+// summary says it drains, a deferred call of a function with no summary
+// handed the response), is left alone. What a helper does with a body is
+// known from a fact: the summary of that function, computed in its own
+// package.
+//
+// In a module whose go directive is 1.27 or later, Close drains by
+// itself: the analyzer then only makes sure every owned body is closed
+// after the error check (the drain flag forces either behaviour). Bodies
+// consumed as streams (a Scanner, a Decoder or Read in a loop, anything
+// built on the body used in a loop, an upgraded connection) are closed,
+// never drained. A defer in a loop, an ignored error, and whatever cannot
+// be shown safe are reported instead.
+package drainclose

@@ -1,0 +1,519 @@
+package drainclose
+
+// Why the rewrite is safe: before and after the transformation the
+// function reads, from the body, exactly what it read before, in the same
+// order; the only bytes added are read after the function is done with the
+// body (in a deferred call, or right before a Close that ends its use), at
+// most the drain limit of them, and then the body is closed, which it was
+// (or should have been) anyway. Reading a body that is already at EOF, or
+// closing it twice, is harmless: http's bodies return errors, never panic.
+// The deferred call takes the response as an argument, so it drains and
+// closes the body that existed when the defer ran, whatever the variable
+// holds later. It is placed after the error check, where the response is
+// known to be non-nil.
+
+import (
+	_ "embed"
+	"fmt"
+	"go/ast"
+	"go/types"
+	"go/version"
+
+	"github.com/dave/dst"
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/inspector"
+
+	"github.com/httpfix/httpfix/rules/config"
+	"github.com/httpfix/httpfix/rules/internal/analyzerdoc"
+	"github.com/httpfix/httpfix/rules/internal/edit"
+	"github.com/httpfix/httpfix/rules/internal/facts"
+	"github.com/httpfix/httpfix/rules/internal/flow"
+	"github.com/httpfix/httpfix/rules/internal/match"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer is drainclose with the default settings (and its flags).
+var Analyzer = New(config.Default())
+
+// New returns drainclose configured by cfg (a copy of which its flags set).
+func New(cfg config.Config) *analysis.Analyzer {
+	c := cfg
+	a := &analysis.Analyzer{
+		Name:     "drainclose",
+		Doc:      analyzerdoc.Extract(doc, "drainclose"),
+		URL:      "https://github.com/httpfix/httpfix#drainclose-drain-then-close-every-response-body-the-function-owns",
+		Requires: []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer, facts.Analyzer},
+		Run:      func(pass *analysis.Pass) (any, error) { return nil, run(pass, &c) },
+	}
+	c.RegisterAnalyzerFlags(a.Name, &a.Flags)
+	return a
+}
+
+func run(pass *analysis.Pass, cfg *config.Config) error {
+	if !facts.Relevant(pass.Pkg) {
+		return nil
+	}
+	s := edit.NewSession(pass, cfg)
+	dc := &drainClose{
+		s:       s,
+		info:    pass.TypesInfo,
+		cfg:     cfg,
+		callees: pass.ResultOf[facts.Analyzer].(*facts.Summaries),
+	}
+	in := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
+	for fn := range in.Root().Preorder((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		var body *ast.BlockStmt
+		switch n := fn.Node().(type) {
+		case *ast.FuncDecl:
+			body = n.Body
+		case *ast.FuncLit:
+			body = n.Body
+		}
+		f := s.Files().Of(fn.Node().Pos())
+		if body == nil || !s.Editable(f) {
+			continue
+		}
+		dc.drain = drains(cfg.Drain, fileVersion(pass, f.Ast))
+		for _, acq := range flow.Acquisitions(dc.info, fn, dc.callees) {
+			dc.fix(f, acq)
+		}
+	}
+	s.Flush()
+	return nil
+}
+
+// fileVersion returns the Go version a file is compiled for ("go1.26"),
+// from its go directive and build constraints, or "".
+func fileVersion(pass *analysis.Pass, f *ast.File) string {
+	if v := pass.TypesInfo.FileVersions[f]; v != "" {
+		return v
+	}
+	if pass.Module != nil && pass.Module.GoVersion != "" {
+		return "go" + pass.Module.GoVersion
+	}
+	return ""
+}
+
+// drains reports whether bodies are drained before closing under mode in
+// a file compiled for Go version v.
+func drains(mode config.DrainMode, v string) bool {
+	switch mode {
+	case config.DrainAlways:
+		return true
+	case config.DrainNever:
+		return false
+	}
+	return v == "" || version.Compare(v, "go1.27") < 0
+}
+
+type drainClose struct {
+	s       *edit.Session
+	info    *types.Info
+	cfg     *config.Config
+	callees *facts.Summaries
+	drain   bool // in the file at hand
+}
+
+// step is one edit of a fix.
+type step = func(*edit.Fix) bool
+
+// fix rewrites one owned response, or reports why it cannot.
+func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
+	s := dc.s
+	if s.Skip(acq.Stmt.Node().Pos()) {
+		return
+	}
+	if acq.Problem != "" {
+		s.Reportf(acq.Call.Pos(), "%s", acq.Problem)
+		return
+	}
+	name := flow.CalleeName(acq.Call)
+	v := acq.Resp.Name()
+
+	// The statement must be in a statement list: not an if/switch init.
+	if flow.StmtList(acq.Stmt) == nil {
+		s.Reportf(acq.Call.Pos(), "%s is called in the header of a statement; drain and close %s.Body by hand", name, v)
+		return
+	}
+	own := flow.AnalyzeBody(flow.BodyConfig{
+		Info: dc.info, Fn: acq.Fn, Root: acq.Resp, RootKind: flow.KindResp,
+		After: acq.Stmt.Node().End(), Callees: dc.callees,
+	})
+	if own.Escapes {
+		return // someone else's body
+	}
+	if own.Problem != "" {
+		s.Reportf(acq.Call.Pos(), "%s", own.Problem)
+		return
+	}
+
+	// Find the error check the defer goes after.
+	check, problem := flow.ErrorCheck(acq, own)
+	if problem != "" {
+		if len(own.Returns) > 0 {
+			return // return resp, err unchecked: a wrapper handing the response on
+		}
+		s.Reportf(acq.Call.Pos(), "%s", problem)
+		return
+	}
+	early := check.Early
+	anchor := acq.Stmt
+	if check.Stmt.Valid() {
+		anchor = check.Stmt
+	}
+
+	// Walk every path from after the check to where the body's owner
+	// loses it. A defer written before the check is registered on every
+	// path after it. It moves after the check only if it would
+	// dereference a nil response (defer resp.Body.Close(), drain(resp.Body),
+	// a closure that does not test resp); a deferred call handed resp
+	// itself, such as minio's nil-safe closeResponse(resp), is trusted
+	// where it is.
+	var init flow.PathState
+	moveEarly := false
+	if early != nil {
+		init.Deferred = true
+		init.Drained = early.Handler || early.Drains
+		moveEarly = !early.NilSafe
+	}
+	w := flow.NewPaths(dc.info, acq.Fn, acq.Resp, own)
+	var guard *ast.BlockStmt
+	if check.Guard {
+		guard = anchor.Node().(*ast.IfStmt).Body
+		body, _ := anchor.FindNode(guard)
+		w.Block(body, init)
+	} else {
+		w.Region(anchor, init)
+	}
+	if w.Problem != "" {
+		s.Reportf(acq.Call.Pos(), "%s", w.Problem)
+		return
+	}
+	// A response returned to the caller with its body open is the
+	// caller's; one returned with its body closed (for its status or
+	// headers) is still this function's to drain.
+	for _, e := range w.Exits {
+		if e.Return != nil && own.Returns[e.Return] && !e.State.Closed && !e.State.Deferred {
+			return
+		}
+	}
+	drain := dc.drain && !own.Stream
+	inLoop := flow.InsideLoop(acq.Stmt, acq.Fn)
+
+	var steps []step
+	var why string
+	// insertAfterCheck inserts stmt where the deferred close goes.
+	insertAfterCheck := func(stmt dst.Stmt) step {
+		if guard != nil {
+			return func(x *edit.Fix) bool {
+				b, ok := x.Node(guard).(*dst.BlockStmt)
+				if !ok {
+					return false
+				}
+				edit.InsertFirst(b, stmt)
+				return true
+			}
+		}
+		return insertAfter(anchor, stmt)
+	}
+	moveAfterCheck := func(from inspector.Cursor) step {
+		if guard != nil {
+			return func(x *edit.Fix) bool {
+				src, ok := edit.SlotOf(x, from)
+				b, ok2 := x.Node(guard).(*dst.BlockStmt)
+				if !ok || !ok2 || !src.Remove() {
+					return false
+				}
+				edit.InsertFirst(b, src.Stmt())
+				return true
+			}
+		}
+		return moveAfter(from, anchor)
+	}
+
+	if inLoop {
+		if len(w.Defers) > 0 || early != nil {
+			s.Reportf(acq.Call.Pos(), "defer %s.Body.Close() inside a loop keeps every body open until the function returns: close the body at the end of each iteration, or move the loop body into a function", v)
+			return
+		}
+		for _, e := range w.Exits {
+			if !e.State.Closed {
+				s.Reportf(acq.Call.Pos(), "%s.Body is not closed on every path through the loop body (%s): close it before the iteration ends; a defer here would keep it open until the function returns", v, e.What)
+				return
+			}
+		}
+		if drain {
+			for _, c := range w.Closes {
+				if c.NeedDrain {
+					steps = append(steps, dc.insertDrainBefore(c.Stmt, v))
+					why = fmt.Sprintf("%s.Body is closed without being read to the end, so its connection is not reused: drain it before closing it", v)
+				}
+			}
+		}
+		dc.apply(f, acq, why, steps)
+		return
+	}
+
+	// Deferred closes registered inside a branch cannot be moved or
+	// replaced safely.
+	for _, d := range w.Defers {
+		if !d.TopLevel && !d.Handler {
+			s.Reportf(acq.Call.Pos(), "%s.Body is closed by a defer inside a branch; drain and close it by hand right after the error check", v)
+			return
+		}
+	}
+
+	leaks, undrained := false, false
+	for _, e := range w.Exits {
+		if !e.State.Closed && !e.State.Deferred {
+			leaks = true
+		}
+		if !e.State.Closed && e.State.Deferred && !e.State.EOF && !e.State.Drained {
+			undrained = true // a deferred plain Close, on a body not read to EOF
+		}
+	}
+	leakWhy := fmt.Sprintf("%s.Body is not closed on every path, so its connection is never reused: close it right after the error check", v)
+	if drain {
+		leakWhy = fmt.Sprintf("%s.Body is not closed on every path, so its connection is never reused: drain and close it right after the error check", v)
+	}
+	earlyWhy := fmt.Sprintf("the deferred close of %s.Body runs before the error of %s is checked, and dereferences a nil response when the call fails: move it after the check", v, name)
+
+	if !drain {
+		// Close only: a defer written before the error check moves after
+		// it; a body left open on some path gets a deferred Close (an
+		// existing top-level defer, moved up to the check, if there is
+		// one).
+		var plain *flow.Defer
+		for i := range w.Defers {
+			if w.Defers[i].TopLevel && !w.Defers[i].Handler {
+				plain = &w.Defers[i]
+				break
+			}
+		}
+		switch {
+		case moveEarly:
+			steps = append(steps, moveAfterCheck(early.Stmt))
+			why = earlyWhy
+		case leaks && plain != nil:
+			steps = append(steps, moveAfterCheck(plain.Stmt))
+			why = leakWhy
+		case leaks:
+			steps = append(steps, insertAfterCheck(dc.closeDefer(v)))
+			why = leakWhy
+		}
+		dc.apply(f, acq, why, steps)
+		return
+	}
+
+	// Drain and close. A handler the code already defers (a closure that
+	// drains, a helper known to drain, a function with no summary handed
+	// the response) is trusted; it only moves if it was written before
+	// the error check.
+	handled := false
+	for _, d := range w.Defers {
+		if d.Handler && (d.Unknown || d.Drains) || d.Drains {
+			handled = true
+		}
+	}
+	if early != nil && (early.Handler && (early.Unknown || early.Drains) || early.Drains) {
+		handled = true
+	}
+	if handled {
+		if moveEarly {
+			steps = append(steps, moveAfterCheck(early.Stmt))
+			why = earlyWhy
+		}
+		steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
+		dc.apply(f, acq, why, steps)
+		return
+	}
+
+	needDefer := leaks || undrained
+	if needDefer {
+		if leaks {
+			why = leakWhy
+		} else {
+			why = fmt.Sprintf("%s.Body is closed without being read to the end on some paths, so its connection is not reused: drain it before closing it", v)
+		}
+		// Deferred closures that close the body (and may do more, such as
+		// logging the error) are kept and made to drain; plain
+		// defer v.Body.Close() statements give way to the drain-close
+		// defer right after the check. A deferred helper known to close
+		// without draining stays, and the drain-close defer goes after
+		// it, so that it runs first.
+		var closures []flow.Defer
+		var plains []inspector.Cursor
+		var closer *flow.Defer
+		all := w.Defers
+		if early != nil {
+			all = append([]flow.Defer{*early}, all...)
+		}
+		for i, d := range all {
+			switch {
+			case d.Closure:
+				closures = append(closures, d)
+			case d.Handler:
+				if closer == nil {
+					closer = &all[i]
+				}
+			default:
+				plains = append(plains, d.Stmt)
+			}
+		}
+		switch {
+		case len(closures) > 0:
+			if own.Reassigned {
+				s.Reportf(acq.Call.Pos(), "%s.Body is closed by a deferred closure, and %s is assigned again later, so the closure closes the last response only: pass the response to the closure as an argument", v, v)
+				return
+			}
+			c := closures[0]
+			steps = append(steps, dc.insertDrainBefore(c.CloseStmt, v))
+			if !isNextStmt(c.Stmt, anchor) && !c.NilSafe {
+				steps = append(steps, moveAfterCheck(c.Stmt))
+			}
+			for _, p := range plains {
+				steps = append(steps, remove(p))
+			}
+		case closer != nil:
+			for _, p := range plains {
+				steps = append(steps, remove(p))
+			}
+			if early != nil && closer.Stmt == early.Stmt && moveEarly {
+				steps = append(steps, moveAfterCheck(early.Stmt))
+			}
+			steps = append(steps, insertAfter(closer.Stmt, dc.drainCloseDefer(v)))
+		default:
+			replaced := false
+			for _, p := range plains {
+				if !replaced && (guard == nil && isNextStmt(p, anchor) || guard != nil && isFirstIn(p, guard)) {
+					steps = append(steps, replace(p, dc.drainCloseDefer(v)))
+					replaced = true
+					continue
+				}
+				steps = append(steps, remove(p))
+			}
+			if !replaced {
+				steps = append(steps, insertAfterCheck(dc.drainCloseDefer(v)))
+			}
+		}
+	} else if moveEarly {
+		steps = append(steps, moveAfterCheck(early.Stmt))
+		why = earlyWhy
+	}
+	steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
+	dc.apply(f, acq, why, steps)
+}
+
+// drainBeforeCloses adds, to steps, a drain before every Close of the
+// body that is not deferred and may run with the body unread.
+func (dc *drainClose) drainBeforeCloses(closes []flow.Close, v string, steps []step, why string) ([]step, string) {
+	for _, c := range closes {
+		if c.NeedDrain && !c.Deferred {
+			steps = append(steps, dc.insertDrainBefore(c.Stmt, v))
+			if why == "" {
+				why = fmt.Sprintf("%s.Body is closed without being read to the end on an early path, so its connection is not reused there: drain it before closing it", v)
+			}
+		}
+	}
+	return steps, why
+}
+
+// apply makes the fix of one acquisition, after checking that the names
+// the new code uses mean what it needs where it goes.
+func (dc *drainClose) apply(f *edit.File, acq *flow.Acquisition, why string, steps []step) {
+	if len(steps) == 0 {
+		return
+	}
+	pos := acq.Stmt.Node().End()
+	for _, path := range []string{"io", match.NetHTTP} {
+		if name, ok := edit.UsableAt(f, dc.info, pos, path); !ok {
+			dc.s.Reportf(acq.Call.Pos(), "%s.Body needs draining and closing, but the name %s is taken here by something other than package %s: drain and close it by hand", acq.Resp.Name(), name, path)
+			return
+		}
+	}
+	if acq.Resp.Name() == "io" || acq.Resp.Name() == "http" {
+		dc.s.Reportf(acq.Call.Pos(), "%s.Body needs draining and closing, but the variable's name hides a package: drain and close it by hand", acq.Resp.Name())
+		return
+	}
+	fix := dc.s.NewFix()
+	for _, st := range steps {
+		fix.Do(st)
+	}
+	dc.s.Fixed(acq.Call.Pos(), acq.Call.End(), fix, "%s", why)
+}
+
+// drainCloseDefer returns the deferred drain-then-close of v's body.
+func (dc *drainClose) drainCloseDefer(v string) dst.Stmt {
+	src := fmt.Sprintf("defer func(%[1]s *http.Response) {\n\t_, _ = io.CopyN(io.Discard, %[1]s.Body, %[2]d)\n\t_ = %[1]s.Body.Close()\n}(%[1]s)", v, dc.cfg.DrainLimit)
+	return edit.Snippet(src, map[string]string{"io": "io", "http": match.NetHTTP})[0]
+}
+
+// closeDefer returns defer v.Body.Close().
+func (dc *drainClose) closeDefer(v string) dst.Stmt {
+	return edit.Snippet(fmt.Sprintf("defer %s.Body.Close()", v), nil)[0]
+}
+
+// drainStmt returns the bounded drain of v's body.
+func (dc *drainClose) drainStmt(v string) dst.Stmt {
+	return edit.Snippet(fmt.Sprintf("_, _ = io.CopyN(io.Discard, %s.Body, %d)", v, dc.cfg.DrainLimit), map[string]string{"io": "io"})[0]
+}
+
+func (dc *drainClose) insertDrainBefore(stmt inspector.Cursor, v string) step {
+	return func(x *edit.Fix) bool {
+		s, ok := edit.SlotOf(x, stmt)
+		return ok && s.InsertBefore(dc.drainStmt(v))
+	}
+}
+
+func insertAfter(anchor inspector.Cursor, stmt dst.Stmt) step {
+	return func(x *edit.Fix) bool {
+		s, ok := edit.SlotOf(x, anchor)
+		return ok && s.InsertAfter(dst.Clone(stmt).(dst.Stmt))
+	}
+}
+
+func replace(old inspector.Cursor, stmt dst.Stmt) step {
+	return func(x *edit.Fix) bool {
+		s, ok := edit.SlotOf(x, old)
+		return ok && s.Replace(dst.Clone(stmt).(dst.Stmt))
+	}
+}
+
+func remove(old inspector.Cursor) step {
+	return func(x *edit.Fix) bool {
+		s, ok := edit.SlotOf(x, old)
+		return ok && s.Remove()
+	}
+}
+
+// moveAfter moves the statement at from (with its comments) to right
+// after anchor.
+func moveAfter(from, anchor inspector.Cursor) step {
+	return func(x *edit.Fix) bool {
+		src, ok := edit.SlotOf(x, from)
+		if !ok {
+			return false
+		}
+		to, ok := edit.SlotOf(x, anchor)
+		if !ok || !src.Remove() {
+			return false
+		}
+		stmt := src.Stmt()
+		stmt.Decorations().Before = dst.NewLine
+		return to.InsertAfter(stmt)
+	}
+}
+
+// isNextStmt reports whether the statement at c comes right after the one
+// at anchor in the same list.
+func isNextStmt(c, anchor inspector.Cursor) bool {
+	return c.Parent() == anchor.Parent() && c.ParentEdgeIndex() == anchor.ParentEdgeIndex()+1
+}
+
+// isFirstIn reports whether the statement at c is the first of block.
+func isFirstIn(c inspector.Cursor, block *ast.BlockStmt) bool {
+	return len(block.List) > 0 && c.Node() == block.List[0]
+}

@@ -1,0 +1,330 @@
+package flow
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/ast/inspector"
+
+	"github.com/httpfix/httpfix/rules/internal/match"
+)
+
+// An Acquisition is a call whose results include a response, assigned to
+// a local variable of the function: the function owns the body, unless
+// the response escapes.
+type Acquisition struct {
+	Fn     inspector.Cursor // *ast.FuncDecl or *ast.FuncLit
+	Stmt   inspector.Cursor // the assignment (or declaration), in a statement list or a header
+	Call   *ast.CallExpr
+	Resp   *types.Var
+	ErrVar *types.Var // the error result's variable; nil if the call has none
+	// Problem, if set, says why the acquisition cannot be followed (an
+	// ignored error, a discarded response); Resp may then be nil.
+	Problem string
+}
+
+// CalleeName names the called function for messages: http.Get, client.Do.
+func CalleeName(call *ast.CallExpr) string {
+	return types.ExprString(call.Fun)
+}
+
+// Acquisitions finds the calls returning a response in fn's own body
+// (not in the function literals inside it, which are functions of their
+// own).
+func Acquisitions(info *types.Info, fn inspector.Cursor, callees Callees) []*Acquisition {
+	var out []*Acquisition
+	var visit func(c inspector.Cursor)
+	visit = func(c inspector.Cursor) {
+		for child := range c.Children() {
+			if _, ok := child.Node().(*ast.FuncLit); ok {
+				continue
+			}
+			if call, ok := child.Node().(*ast.CallExpr); ok {
+				if acq := acquisition(info, fn, child, call, callees); acq != nil {
+					out = append(out, acq)
+				}
+			}
+			visit(child)
+		}
+	}
+	visit(fn)
+	return out
+}
+
+// ResponseIndex returns the index of the *http.Response among the
+// results of call, and the number of results; -1 if there is none.
+func ResponseIndex(info *types.Info, call *ast.CallExpr) (int, int) {
+	tv, ok := info.Types[call]
+	if !ok || tv.IsType() {
+		return -1, 0
+	}
+	if tuple, ok := tv.Type.(*types.Tuple); ok {
+		for i := 0; i < tuple.Len(); i++ {
+			if match.IsResponsePtr(tuple.At(i).Type()) {
+				return i, tuple.Len()
+			}
+		}
+		return -1, tuple.Len()
+	}
+	if match.IsResponsePtr(tv.Type) {
+		return 0, 1
+	}
+	return -1, 1
+}
+
+func acquisition(info *types.Info, fn, cur inspector.Cursor, call *ast.CallExpr, callees Callees) *Acquisition {
+	idx, n := ResponseIndex(info, call)
+	if idx < 0 {
+		return nil
+	}
+	callee := match.CalleeFunc(info, call)
+	if match.IsMethod(callee, "net/http/httptest", "ResponseRecorder", "Result") {
+		return nil // a recorded response: no connection behind it
+	}
+	for _, a := range call.Args {
+		if match.IsResponsePtr(info.TypeOf(a)) {
+			// found, resp, err := requireNotFoundOrOK(resp): the same
+			// response handed through a function, not a new one.
+			return nil
+		}
+	}
+	if callee != nil {
+		switch callees.Result(callee.Origin()) {
+		case ResultDone, ResultBuilt:
+			// The callee read or closed the body (an API client's
+			// Do(req, v) that decodes into v), or built the response:
+			// nothing for the caller to drain or close.
+			return nil
+		}
+	}
+	errIdx := -1
+	if tv := info.Types[call]; n > 1 {
+		tuple := tv.Type.(*types.Tuple)
+		if match.IsError(tuple.At(n - 1).Type()) {
+			errIdx = n - 1
+		}
+		if (n > 2 || errIdx < 0) && (callee == nil || callees.Result(callee.Origin()) != ResultLive) {
+			// conn, resp, err := dialer.Dial(...): the response comes
+			// with what the call is for (a websocket connection that took
+			// over the HTTP one, a body already read); the function that
+			// made it has done what was needed with its body. Only a
+			// function seen to pass on a live response unread (consul's
+			// doRequest) makes it the caller's.
+			return nil
+		}
+	}
+	name := CalleeName(call)
+	parent := cur.Parent()
+	var lhs []ast.Expr
+	switch p := parent.Node().(type) {
+	case *ast.AssignStmt:
+		if len(p.Rhs) != 1 || len(p.Lhs) != n {
+			return nil
+		}
+		lhs = p.Lhs
+	case *ast.ValueSpec:
+		if len(p.Values) != 1 || len(p.Names) != n {
+			return nil
+		}
+		for _, id := range p.Names {
+			lhs = append(lhs, id)
+		}
+		parent = parent.Parent().Parent() // ValueSpec -> GenDecl -> DeclStmt
+		if _, ok := parent.Node().(*ast.DeclStmt); !ok {
+			return nil
+		}
+	case *ast.ExprStmt:
+		return &Acquisition{Fn: fn, Stmt: parent, Call: call,
+			Problem: fmt.Sprintf("the response of %s is discarded, so its body is never closed and its connection never reused: assign it, then drain and close its Body", name)}
+	default:
+		// Returned, passed on, or used in an expression: the response
+		// belongs to whoever receives it.
+		return nil
+	}
+	if id, ok := lhs[idx].(*ast.Ident); ok && id.Name == "_" {
+		return &Acquisition{Fn: fn, Stmt: parent, Call: call,
+			Problem: fmt.Sprintf("the response of %s is discarded, so its body is never closed and its connection never reused: assign it, then drain and close its Body", name)}
+	}
+	resp := match.LocalVar(info, lhs[idx])
+	if resp == nil || resp.Pos() < fn.Node().Pos() || resp.Pos() >= fn.Node().End() || IsNamedResult(fn, resp) {
+		// Stored in a field, a global, a map, or a variable of an
+		// enclosing function (a closure hands the response out): not ours.
+		return nil
+	}
+	acq := &Acquisition{Fn: fn, Stmt: parent, Call: call, Resp: resp}
+	if errIdx >= 0 {
+		if id, ok := lhs[errIdx].(*ast.Ident); ok && id.Name == "_" {
+			acq.Problem = fmt.Sprintf("the error of %s is ignored, so its response may be nil: check the error, then drain and close %s.Body", name, resp.Name())
+			return acq
+		}
+		acq.ErrVar = match.LocalVar(info, lhs[errIdx])
+		if acq.ErrVar == nil {
+			if v, ok := match.IdentObj(info, lhs[errIdx]).(*types.Var); ok {
+				acq.ErrVar = v // a package-level or captured error variable
+			}
+		}
+		if acq.ErrVar == nil {
+			acq.Problem = fmt.Sprintf("the error of %s is not in a variable the rule can follow; drain and close %s.Body by hand", name, resp.Name())
+			return acq
+		}
+	}
+	return acq
+}
+
+// IsNamedResult reports whether v is a named result of the function fn:
+// whatever it holds when fn returns goes to the caller.
+func IsNamedResult(fn inspector.Cursor, v *types.Var) bool {
+	var ft *ast.FuncType
+	switch n := fn.Node().(type) {
+	case *ast.FuncDecl:
+		ft = n.Type
+	case *ast.FuncLit:
+		ft = n.Type
+	}
+	if ft == nil || ft.Results == nil {
+		return false
+	}
+	for _, field := range ft.Results.List {
+		for _, name := range field.Names {
+			if name.Pos() == v.Pos() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// A Check is where the error of an acquisition is checked.
+type Check struct {
+	// Stmt is the if statement (or assertion) the deferred close goes
+	// after; invalid when the call has no error.
+	Stmt inspector.Cursor
+	// Guard is set for if err == nil { ... }: the close goes first in its
+	// block, and the paths start there.
+	Guard bool
+	// Early is a defer that closes or hands over the body written between
+	// the call and the check: it runs on a nil response when the call
+	// fails.
+	Early *Defer
+}
+
+// ErrorCheck finds the check of the call's error: the first statement
+// after the call that tests the error (if err != nil { return }, if err
+// == nil { ... }, require.NoError(t, err)), if nothing before it uses
+// the response or the error. problem says why there is none.
+func ErrorCheck(acq *Acquisition, own *Body) (check Check, problem string) {
+	info := own.cfg.Info
+	name, v := CalleeName(acq.Call), acq.Resp.Name()
+	if acq.ErrVar == nil {
+		return check, ""
+	}
+	if StmtList(acq.Stmt) == nil {
+		return check, fmt.Sprintf("%s is called in the header of a statement; drain and close %s.Body by hand", name, v)
+	}
+	c := acq.Stmt
+	for {
+		var ok bool
+		c, ok = c.NextSibling()
+		if !ok {
+			return check, fmt.Sprintf("no check of the error of %s follows it in this block; drain and close %s.Body by hand after checking the error", name, v)
+		}
+		s := c.Node().(ast.Stmt)
+		if ifs, ok := s.(*ast.IfStmt); ok && TestsErr(info, ifs.Cond, acq.ErrVar) {
+			switch {
+			case Mentions(info, ifs.Cond, acq.Resp):
+				return check, fmt.Sprintf("the error check after %s also tests %s, so the body leaks when it leaves with a response: test the error alone, then the response", name, v)
+			case ifs.Init != nil:
+				return check, fmt.Sprintf("the error check after %s has an init statement; drain and close %s.Body by hand", name, v)
+			case ifs.Else != nil:
+				return check, fmt.Sprintf("the error check after %s has an else branch; drain and close %s.Body by hand", name, v)
+			case !Terminates(info, ifs.Body):
+				return check, fmt.Sprintf("the error check after %s does not leave the function or loop, so %s may be nil after it: return (or continue) on error, then drain and close %s.Body", name, v, v)
+			}
+			check.Stmt = c
+			return check, ""
+		}
+		if ifs, ok := s.(*ast.IfStmt); ok && ifs.Init == nil && TestsNoErr(info, ifs.Cond, acq.ErrVar) && !mentionsOutsideNilTest(info, ifs.Cond, acq.Resp) {
+			// if err == nil { ...use resp... }: the block is where the
+			// response exists.
+			check.Stmt = c
+			check.Guard = true
+			return check, ""
+		}
+		if AssertsNoErr(info, s, acq.ErrVar) {
+			check.Stmt = c
+			return check, ""
+		}
+		if d, ok := s.(*ast.DeferStmt); ok && check.Early == nil {
+			w := NewPaths(info, acq.Fn, acq.Resp, own)
+			w.DeferStmt(c, d, PathState{}, true)
+			if len(w.Defers) == 1 {
+				early := w.Defers[0]
+				early.NilSafe = nilSafeDefer(info, d, &early, acq.Resp)
+				check.Early = &early
+				continue
+			}
+		}
+		if Mentions(info, s, acq.Resp) || Mentions(info, s, acq.ErrVar) {
+			return check, fmt.Sprintf("%s is used before the error of %s is checked; check the error right after the call, then drain and close %s.Body", v, name, v)
+		}
+	}
+}
+
+// mentionsOutsideNilTest reports whether cond refers to v other than in
+// v != nil.
+func mentionsOutsideNilTest(info *types.Info, cond ast.Expr, v *types.Var) bool {
+	found := false
+	ast.Inspect(cond, func(n ast.Node) bool {
+		if be, ok := n.(*ast.BinaryExpr); ok && be.Op == token.NEQ && (isVar(info, be.X, v) && isNil(info, be.Y) || isNil(info, be.X) && isVar(info, be.Y, v)) {
+			return false
+		}
+		if id, ok := n.(*ast.Ident); ok && info.Uses[id] == v {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// nilSafeDefer reports whether a deferred handler or closure of the body
+// can run on a nil response: a call handed the response itself (whose
+// callee is trusted to check it), or a closure that tests it against nil.
+// A deferred resp.Body.Close() or drain(resp.Body) dereferences it when
+// the defer statement runs.
+func nilSafeDefer(info *types.Info, d *ast.DeferStmt, di *Defer, resp *types.Var) bool {
+	derefs := func(n ast.Node) bool {
+		found := false
+		ast.Inspect(n, func(x ast.Node) bool {
+			if sel, ok := x.(*ast.SelectorExpr); ok {
+				if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok && info.ObjectOf(id) == resp {
+					found = true
+				}
+			}
+			return !found
+		})
+		return found
+	}
+	switch {
+	case di.Handler:
+		for _, a := range d.Call.Args {
+			if derefs(a) {
+				return false
+			}
+		}
+		return true
+	case di.Closure:
+		found := false
+		ast.Inspect(d.Call.Fun, func(x ast.Node) bool {
+			if be, ok := x.(*ast.BinaryExpr); ok && (be.Op == token.EQL || be.Op == token.NEQ) {
+				if Mentions(info, be, resp) && (isNil(info, be.Y) || isNil(info, be.X)) {
+					found = true
+				}
+			}
+			return !found
+		})
+		return found
+	}
+	return false
+}

@@ -1,0 +1,294 @@
+package flow
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/ast/edge"
+	"golang.org/x/tools/go/ast/inspector"
+
+	"github.com/httpfix/httpfix/rules/internal/match"
+)
+
+// The kinds of values a body flow follows.
+const (
+	KindResp    Kind = iota // the *http.Response
+	KindBody                // its Body, or a reader that ends where it ends
+	KindDerived             // something built on them: a decoder, a scanner, a struct
+)
+
+// Body is what the uses of a response (or of a body) in one function say
+// about the body: which calls close it, read it to its end, hand it on,
+// and whether it leaves the function's hands.
+type Body struct {
+	Escapes    bool   // stored, sent, used by a goroutine, kept by a callee: not this function's
+	EscapeWhy  string // why, for messages
+	Stream     bool   // consumed incrementally, or an upgrade: never drain
+	Reassigned bool   // the variable is assigned again after the call
+	Problem    string // why the function's use of the body cannot be followed
+
+	Closes    map[*ast.CallExpr]bool  // calls that close it (v.Body.Close(), a helper that only closes)
+	EOF       map[*ast.CallExpr]bool  // calls that read it to EOF or drain it
+	AlsoClose map[*ast.CallExpr]bool  // of those, the ones that also close it (helpers)
+	OnError   map[*ast.CallExpr]State // helpers: what they leave done when they return an error
+	Handlers  map[*ast.CallExpr]bool  // calls of other functions handed the response or its body
+	Returns   map[*ast.ReturnStmt]bool
+	// BodyWrites are the assignments that replace the response's Body.
+	BodyWrites map[*ast.AssignStmt]bool
+
+	cfg     *BodyConfig
+	tracker *Tracker
+}
+
+// BodyConfig says which value a body flow follows, and where.
+type BodyConfig struct {
+	Info *types.Info
+	// Fn is the *ast.FuncDecl or *ast.FuncLit the value lives in.
+	Fn inspector.Cursor
+	// Root is the variable that holds the value first, of kind RootKind:
+	// the variable a response is assigned to, or a parameter.
+	Root     *types.Var
+	RootKind Kind
+	// After is where the value is obtained: an assignment to Root after
+	// it is a new value (Reassigned).
+	After token.Pos
+	// Callees summarise the functions the value is handed to.
+	Callees Callees
+}
+
+// AnalyzeBody follows every use of the value (and of the variables it is
+// copied into) through the function, including function literals in it.
+func AnalyzeBody(cfg BodyConfig) *Body {
+	if cfg.Callees == nil {
+		cfg.Callees = NoCallees{}
+	}
+	b := &Body{
+		Closes:     map[*ast.CallExpr]bool{},
+		EOF:        map[*ast.CallExpr]bool{},
+		AlsoClose:  map[*ast.CallExpr]bool{},
+		OnError:    map[*ast.CallExpr]State{},
+		Handlers:   map[*ast.CallExpr]bool{},
+		Returns:    map[*ast.ReturnStmt]bool{},
+		BodyWrites: map[*ast.AssignStmt]bool{},
+		cfg:        &cfg,
+	}
+	t := NewTracker(cfg.Info, cfg.Fn, nil)
+	t.Lenient = true
+	t.SetHook(b.hook)
+	b.tracker = t
+	t.Track(cfg.Root, cfg.RootKind)
+	t.Run()
+	if t.Escaped != nil {
+		b.escape(t.Escaped.Why)
+	}
+	if !b.Stream && cfg.RootKind == KindResp {
+		b.Stream = upgrades(cfg.Info, cfg.Fn)
+	}
+	return b
+}
+
+func (b *Body) escape(why string) {
+	if !b.Escapes {
+		b.Escapes, b.EscapeWhy = true, why
+	}
+}
+
+// hook classifies what happens to a tracked value at cur.
+func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
+	info := b.cfg.Info
+	fn := b.cfg.Fn
+	p := cur.Parent()
+	switch ek, idx := cur.ParentEdge(); ek {
+	case edge.ParenExpr_X:
+		return false
+	case edge.AssignStmt_Lhs:
+		if _, ok := cur.Node().(*ast.Ident); ok && kind == KindResp && cur.Node().Pos() > b.cfg.After {
+			b.Reassigned = true
+		}
+		return true
+	case edge.SelectorExpr_X:
+		sel := p.Node().(*ast.SelectorExpr)
+		call, isCall := p.Parent().Node().(*ast.CallExpr)
+		isCall = isCall && call.Fun == sel
+		switch kind {
+		case KindResp:
+			if sel.Sel.Name == "Body" {
+				if p.ParentEdgeKind() == edge.AssignStmt_Lhs {
+					b.BodyWrites[p.Parent().Node().(*ast.AssignStmt)] = true
+					return true
+				}
+				b.tracker.Follow(p, KindBody)
+				return true
+			}
+			if isCall && sel.Sel.Name == "Write" {
+				b.EOF[call] = true // Response.Write copies the body out
+			}
+		case KindBody:
+			if !isCall {
+				return true
+			}
+			switch sel.Sel.Name {
+			case "Close":
+				b.Closes[call] = true
+			case "Read":
+				if InsideLoop(p.Parent(), fn) {
+					b.Stream = true
+				}
+			}
+		case KindDerived:
+			if isCall && InsideLoop(p.Parent(), fn) {
+				b.Stream = true // Scan, Decode, ReadString... in a loop
+			}
+		}
+		return true
+	case edge.CallExpr_Fun:
+		if kind == KindDerived && InsideLoop(p, fn) {
+			b.Stream = true // a decode function built on the body, called in a loop
+		}
+		return true
+	case edge.CallExpr_Args:
+		b.argument(cur, p, idx, kind)
+		return true
+	case edge.AssignStmt_Rhs, edge.ValueSpec_Values, edge.SendStmt_Value:
+		return false
+	case edge.ReturnStmt_Results:
+		if kind == KindResp {
+			b.Returns[p.Node().(*ast.ReturnStmt)] = true
+			return true
+		}
+		b.escape("returned")
+		return true
+	case edge.KeyValueExpr_Value:
+		b.tracker.Follow(p, kind)
+		return true
+	case edge.CompositeLit_Elts:
+		b.tracker.Follow(p, KindDerived)
+		return true
+	case edge.UnaryExpr_X:
+		if p.Node().(*ast.UnaryExpr).Op == token.AND {
+			b.tracker.Follow(p, KindDerived)
+		}
+		return true
+	case edge.TypeAssertExpr_X:
+		if kind == KindBody {
+			b.Stream = true // the read-write body of a 101 Switching Protocols
+		}
+		return true
+	}
+	_ = info
+	return true // read through, compared, or used for nothing
+}
+
+// argument classifies a tracked value passed as argument idx of the call
+// at callCur.
+func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
+	info := b.cfg.Info
+	call := callCur.Node().(*ast.CallExpr)
+	if callCur.ParentEdgeKind() == edge.GoStmt_Call {
+		b.escape("used by a goroutine")
+		return
+	}
+	if _, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
+		// func(r *http.Response) {...}(resp): the literal's parameter is
+		// the body's owner from here.
+		b.Handlers[call] = true
+		return
+	}
+	fn := match.CalleeFunc(info, call)
+	deferred := callCur.ParentEdgeKind() == edge.DeferStmt_Call
+	if kind == KindBody && wrapsReader(fn, idx) {
+		// io.LimitReader(resp.Body, n): reading it to EOF reads the
+		// body to EOF or to a bound, which is what a drain does.
+		b.tracker.Follow(callCur, KindBody)
+		return
+	}
+	if kind != KindDerived && readsToEOF(fn, idx, call, info) {
+		b.EOF[call] = true
+		return
+	}
+	if kind != KindDerived && fn != nil {
+		pidx := idx
+		if sig := fn.Signature(); sig.Variadic() && pidx >= sig.Params().Len()-1 {
+			pidx = sig.Params().Len() - 1
+		}
+		if eff, ok := b.cfg.Callees.Param(fn.Origin(), pidx); ok {
+			switch {
+			case eff.Keeps:
+				b.escape("kept by " + fn.Name())
+				return
+			case eff.Stream:
+				b.Stream = true
+			}
+			switch {
+			case eff.All.EOF && eff.All.Closed:
+				b.EOF[call], b.AlsoClose[call] = true, true
+			case eff.All.EOF:
+				b.EOF[call] = true
+			case eff.All.Closed:
+				b.Closes[call] = true
+			}
+			if eff.OnError != (State{}) && eff.OnError != eff.All {
+				b.OnError[call] = eff.OnError
+			}
+			b.Handlers[call] = true
+			return
+		}
+	}
+	if kind != KindDerived {
+		b.Handlers[call] = true
+	}
+	if deferred {
+		return
+	}
+	if resultMayHold(info.TypeOf(call)) {
+		b.tracker.Follow(callCur, KindDerived)
+	}
+}
+
+// resultMayHold reports whether a call result of type t (a tuple for
+// several results) may hold on to a response or its body.
+func resultMayHold(t types.Type) bool {
+	if tuple, ok := t.(*types.Tuple); ok {
+		for i := 0; i < tuple.Len(); i++ {
+			if resultMayHold(tuple.At(i).Type()) {
+				return true
+			}
+		}
+		return false
+	}
+	if t == nil || match.IsError(t) {
+		return false
+	}
+	return match.MayHold(t, match.NetHTTP, "Response")
+}
+
+// upgrades reports whether the request behind the response asks for a
+// protocol upgrade or an event stream, or the function expects a
+// 101 Switching Protocols: the body is then a stream, not a document.
+func upgrades(info *types.Info, fn inspector.Cursor) bool {
+	found := false
+	for c := range fn.Preorder((*ast.BasicLit)(nil), (*ast.Ident)(nil)) {
+		switch n := c.Node().(type) {
+		case *ast.BasicLit:
+			if n.Kind != token.STRING {
+				continue
+			}
+			s, err := strconv.Unquote(n.Value)
+			if err != nil {
+				continue
+			}
+			switch strings.ToLower(s) {
+			case "upgrade", "websocket", "text/event-stream", "h2c":
+				found = true
+			}
+		case *ast.Ident:
+			if match.IsPkgObj(info.Uses[n], match.NetHTTP, "StatusSwitchingProtocols") {
+				found = true
+			}
+		}
+	}
+	return found
+}

@@ -1,0 +1,166 @@
+package flow
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/ast/inspector"
+
+	"github.com/httpfix/httpfix/rules/internal/match"
+)
+
+// InsideLoop reports whether the node at c runs in a loop of the
+// function fn (a loop around fn does not count: fn's defers run per call).
+func InsideLoop(c, fn inspector.Cursor) bool {
+	for p := c.Parent(); p.Valid() && p != fn; p = p.Parent() {
+		switch p.Node().(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return true
+		}
+	}
+	return false
+}
+
+// Mentions reports whether n refers to obj.
+func Mentions(info *types.Info, n ast.Node, obj types.Object) bool {
+	found := false
+	ast.Inspect(n, func(x ast.Node) bool {
+		if id, ok := x.(*ast.Ident); ok && info.ObjectOf(id) == obj {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// isNil reports whether e is the predeclared nil.
+func isNil(info *types.Info, e ast.Expr) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	_, isNil := info.Uses[id].(*types.Nil)
+	return isNil
+}
+
+// isVar reports whether e names v.
+func isVar(info *types.Info, e ast.Expr, v types.Object) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	return ok && info.Uses[id] == v
+}
+
+// TestsErr reports whether cond is err != nil (either way round), alone
+// or as an operand of ||.
+func TestsErr(info *types.Info, cond ast.Expr, errVar types.Object) bool {
+	switch e := ast.Unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.LOR:
+			return TestsErr(info, e.X, errVar) || TestsErr(info, e.Y, errVar)
+		case token.NEQ:
+			return isVar(info, e.X, errVar) && isNil(info, e.Y) || isNil(info, e.X) && isVar(info, e.Y, errVar)
+		}
+	}
+	return false
+}
+
+// TestsNoErr reports whether cond is err == nil (either way round), alone
+// or as an operand of &&: the block it guards runs only without an error.
+func TestsNoErr(info *types.Info, cond ast.Expr, errVar types.Object) bool {
+	switch e := ast.Unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.LAND:
+			return TestsNoErr(info, e.X, errVar) || TestsNoErr(info, e.Y, errVar)
+		case token.EQL:
+			return isVar(info, e.X, errVar) && isNil(info, e.Y) || isNil(info, e.X) && isVar(info, e.Y, errVar)
+		}
+	}
+	return false
+}
+
+// Terminates reports whether a statement never completes normally: it
+// returns, panics, branches away or ends the process.
+func Terminates(info *types.Info, s ast.Stmt) bool {
+	switch s := s.(type) {
+	case *ast.BlockStmt:
+		return len(s.List) > 0 && Terminates(info, s.List[len(s.List)-1])
+	case *ast.ReturnStmt, *ast.BranchStmt:
+		return true
+	case *ast.IfStmt:
+		return s.Else != nil && Terminates(info, s.Body) && Terminates(info, s.Else)
+	case *ast.ExprStmt:
+		call, ok := ast.Unparen(s.X).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "panic" {
+			_, builtin := info.Uses[id].(*types.Builtin)
+			return builtin
+		}
+		return match.NoReturn(info, call)
+	}
+	return false
+}
+
+// AssertsNoErr reports whether the statement ends the test (or the
+// goroutine) when errVar is not nil: require.NoError(t, err) and its
+// kin from testify's require package, which call t.FailNow, and
+// gomega's Expect(err).NotTo(HaveOccurred()) (or To(Succeed())), which
+// fail the running spec at once.
+func AssertsNoErr(info *types.Info, s ast.Stmt, errVar types.Object) bool {
+	es, ok := s.(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := ast.Unparen(es.X).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn := match.CalleeFunc(info, call)
+	if fn == nil || fn.Pkg() == nil {
+		return false
+	}
+	mentionsErr := func(args []ast.Expr) bool {
+		for _, a := range args {
+			if isVar(info, a, errVar) {
+				return true
+			}
+		}
+		return false
+	}
+	switch fn.Pkg().Path() {
+	case "github.com/stretchr/testify/require":
+		switch fn.Name() {
+		case "NoError", "NoErrorf", "Nil", "Nilf":
+			return mentionsErr(call.Args)
+		}
+	case "github.com/onsi/gomega", "github.com/onsi/gomega/types", "github.com/onsi/gomega/internal":
+		// Expect(err).NotTo(HaveOccurred()), Ω(err).ShouldNot(...),
+		// Expect(err).To(Succeed()).
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || len(call.Args) != 1 {
+			return false
+		}
+		inner, ok := ast.Unparen(sel.X).(*ast.CallExpr)
+		if !ok || !mentionsErr(inner.Args) {
+			return false
+		}
+		matcher, ok := ast.Unparen(call.Args[0]).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		m := match.CalleeFunc(info, matcher)
+		if m == nil {
+			return false
+		}
+		switch sel.Sel.Name {
+		case "NotTo", "ToNot", "ShouldNot":
+			return m.Name() == "HaveOccurred"
+		case "To", "Should":
+			return m.Name() == "Succeed"
+		}
+	}
+	return false
+}

@@ -1,0 +1,558 @@
+package flow
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/ast/edge"
+	"golang.org/x/tools/go/ast/inspector"
+
+	"github.com/httpfix/httpfix/rules/internal/match"
+)
+
+// A PathState is what is known on one path through the function after
+// the value was obtained.
+type PathState struct {
+	Closed   bool // closed explicitly
+	EOF      bool // read to EOF or drained explicitly
+	Deferred bool // a deferred Close (or handler) is registered
+	Drained  bool // a deferred drain (or handler) is registered
+}
+
+func meet(a, b PathState) PathState {
+	return PathState{a.Closed && b.Closed, a.EOF && b.EOF, a.Deferred && b.Deferred, a.Drained && b.Drained}
+}
+
+// An Exit is a point where the function loses the body, with what is
+// known there.
+type Exit struct {
+	State  PathState
+	What   string
+	Return *ast.ReturnStmt // the return statement, if it is one
+	// Err says whether the function returns a non-nil error there: 1 yes,
+	// 0 no (nil), -1 unknown or no error result.
+	Err int
+}
+
+// A Close is an explicit close of the body.
+type Close struct {
+	Stmt      inspector.Cursor // the statement, in a list, holding the Close
+	NeedDrain bool             // some path reaches it without reading the body to EOF
+	Deferred  bool
+}
+
+// A Defer is a deferred statement that closes or hands over the body.
+type Defer struct {
+	Stmt      inspector.Cursor
+	TopLevel  bool // in the statement list of the region's start (not in a branch)
+	Closure   bool // defer func() { ... v.Body.Close() ... }()
+	CloseStmt inspector.Cursor
+	Drains    bool // the deferred code drains before closing
+	Handler   bool // a deferred call handed the response or its body
+	Unknown   bool // of a function with no summary: trusted to take care of it
+	NilSafe   bool // written before the error check, it can run on a nil response
+}
+
+// Paths follows every path from a point of a function to the points
+// where the function loses the body: returns, the end of the block that
+// declares it, a new assignment to the variable, the end of a loop
+// iteration.
+type Paths struct {
+	Info    *types.Info
+	Fn      inspector.Cursor
+	Root    *types.Var
+	Own     *Body
+	Exits   []Exit
+	Closes  []Close
+	Defers  []Defer
+	Problem string
+	// ErrResult is the index of the function's error result, or -1.
+	ErrResult int
+}
+
+// walkCtx says where a statement is: depth 0 is the list holding the
+// call; breaks and continues inside a construct of the walk are local.
+type walkCtx struct {
+	depth  int
+	loops  int
+	breaks *[]PathState // states at the breaks of the innermost breakable construct
+}
+
+// NewPaths prepares a walk over the uses own found.
+func NewPaths(info *types.Info, fn inspector.Cursor, root *types.Var, own *Body) *Paths {
+	w := &Paths{Info: info, Fn: fn, Root: root, Own: own, ErrResult: -1}
+	if sig := FuncSignature(info, fn.Node()); sig != nil && sig.Results().Len() > 0 {
+		if match.IsError(sig.Results().At(sig.Results().Len() - 1).Type()) {
+			w.ErrResult = sig.Results().Len() - 1
+		}
+	}
+	return w
+}
+
+// FuncSignature returns the signature of a *ast.FuncDecl or *ast.FuncLit.
+func FuncSignature(info *types.Info, fn ast.Node) *types.Signature {
+	switch n := fn.(type) {
+	case *ast.FuncDecl:
+		if f, ok := info.Defs[n.Name].(*types.Func); ok {
+			return f.Signature()
+		}
+	case *ast.FuncLit:
+		sig, _ := info.TypeOf(n).(*types.Signature)
+		return sig
+	}
+	return nil
+}
+
+// Region walks the statements after anchor, in its list, to the end of
+// the list, starting in state st.
+func (w *Paths) Region(anchor inspector.Cursor, st PathState) {
+	c, ok := anchor.NextSibling()
+	w.from(c, ok, st, "the end of the block")
+}
+
+// Body walks a whole statement list (a function body, or the block of
+// an if err == nil), then, for a block, what follows it.
+func (w *Paths) Block(block inspector.Cursor, st PathState) {
+	var first inspector.Cursor
+	ok := false
+	for c := range block.Children() {
+		if _, isStmt := c.Node().(ast.Stmt); isStmt {
+			first, ok = c, true
+			break
+		}
+	}
+	w.from(first, ok, st, "the end of the block")
+}
+
+func (w *Paths) from(c inspector.Cursor, ok bool, st PathState, end string) {
+	for ; ok; c, ok = c.NextSibling() {
+		var falls bool
+		st, falls = w.stmt(c, st, walkCtx{})
+		if !falls || w.Problem != "" {
+			return
+		}
+		if st.EOF && (st.Closed || st.Deferred) {
+			// Read to EOF and closed (or to be closed on return) on
+			// every path that gets here: nothing after can lose the
+			// connection any more.
+			w.Exits = append(w.Exits, Exit{State: st, What: "the body was read", Err: -1})
+			return
+		}
+	}
+	w.Exits = append(w.Exits, Exit{State: st, What: end, Err: -1})
+}
+
+func (w *Paths) list(block inspector.Cursor, st PathState, ctx walkCtx) (PathState, bool) {
+	for c := range block.Children() {
+		if _, ok := c.Node().(ast.Stmt); !ok {
+			continue
+		}
+		var falls bool
+		st, falls = w.stmt(c, st, ctx)
+		if !falls || w.Problem != "" {
+			return st, false
+		}
+	}
+	return st, true
+}
+
+func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, bool) {
+	switch n := c.Node().(type) {
+	case *ast.ReturnStmt:
+		st = w.events(c, c, st)
+		if done, ok := w.returnedHandlerErr(n); ok {
+			// return requireOK(resp): the helper's error is the
+			// function's, and on that path it did what it does on error.
+			est := st
+			est.Closed = est.Closed || done.Closed
+			est.EOF = est.EOF || done.EOF
+			w.Exits = append(w.Exits, Exit{State: est, What: "a return", Return: n, Err: 1})
+			w.Exits = append(w.Exits, Exit{State: st, What: "a return", Return: n, Err: 0})
+			return st, false
+		}
+		w.Exits = append(w.Exits, Exit{State: st, What: "a return", Return: n, Err: w.returnsErr(n)})
+		return st, false
+	case *ast.BranchStmt:
+		if n.Label != nil && n.Tok != token.GOTO {
+			w.Problem = "labeled " + n.Tok.String() + " after the call; drain and close the body by hand"
+			return st, false
+		}
+		switch n.Tok {
+		case token.BREAK:
+			if ctx.breaks != nil {
+				*ctx.breaks = append(*ctx.breaks, st)
+				return st, false
+			}
+			w.Exits = append(w.Exits, Exit{State: st, What: "a break", Err: -1})
+			return st, false
+		case token.CONTINUE:
+			if ctx.loops > 0 {
+				return st, false
+			}
+			w.Exits = append(w.Exits, Exit{State: st, What: "a continue", Err: -1})
+			return st, false
+		default:
+			w.Problem = n.Tok.String() + " after the call; drain and close the body by hand"
+			return st, false
+		}
+	case *ast.BlockStmt:
+		return w.list(c, st, deeper(ctx))
+	case *ast.LabeledStmt:
+		return w.stmt(c.ChildAt(edge.LabeledStmt_Stmt, -1), st, ctx)
+	case *ast.IfStmt:
+		if n.Init != nil {
+			st = w.events(c, c.ChildAt(edge.IfStmt_Init, -1), st)
+		}
+		st = w.events(c, c.ChildAt(edge.IfStmt_Cond, -1), st)
+		bst := st
+		if done, ok := w.errorFromHandler(c, n); ok {
+			// if err := requireOK(resp); err != nil { ... }: the helper
+			// drained or closed the body before returning the error.
+			bst.Closed = bst.Closed || done.Closed
+			bst.EOF = bst.EOF || done.EOF
+		}
+		a, fa := w.list(c.ChildAt(edge.IfStmt_Body, -1), bst, deeper(ctx))
+		b, fb := st, true
+		if n.Else != nil {
+			b, fb = w.stmt(c.ChildAt(edge.IfStmt_Else, -1), st, deeper(ctx))
+		}
+		switch {
+		case fa && fb:
+			return meet(a, b), true
+		case fa:
+			return a, true
+		case fb:
+			return b, true
+		}
+		return st, false
+	case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+		var body inspector.Cursor
+		for x := range c.Children() {
+			switch x.Node().(type) {
+			case *ast.BlockStmt:
+				body = x
+			default:
+				st = w.events(c, x, st)
+			}
+		}
+		var breaks []PathState
+		inner := deeper(ctx)
+		inner.breaks = &breaks
+		var outs []PathState
+		hasDefault := false
+		_, isSelect := n.(*ast.SelectStmt)
+		for clause := range body.Children() {
+			cst := st
+			switch cn := clause.Node().(type) {
+			case *ast.CaseClause:
+				if cn.List == nil {
+					hasDefault = true
+				}
+			case *ast.CommClause:
+				if cn.Comm == nil {
+					hasDefault = true
+				}
+			}
+			falls := true
+			for x := range clause.Children() {
+				if !inBody(clause, x) {
+					cst = w.events(c, x, cst) // case expressions, the comm of a select case
+					continue
+				}
+				cst, falls = w.stmt(x, cst, inner)
+				if !falls || w.Problem != "" {
+					break
+				}
+			}
+			if w.Problem != "" {
+				return st, false
+			}
+			if falls {
+				outs = append(outs, cst)
+			}
+		}
+		if !hasDefault && !isSelect {
+			outs = append(outs, st)
+		}
+		outs = append(outs, breaks...)
+		if len(outs) == 0 {
+			return st, false
+		}
+		out := outs[0]
+		for _, o := range outs[1:] {
+			out = meet(out, o)
+		}
+		return out, true
+	case *ast.ForStmt, *ast.RangeStmt:
+		var body inspector.Cursor
+		for x := range c.Children() {
+			if _, ok := x.Node().(*ast.BlockStmt); ok {
+				body = x
+				continue
+			}
+			st = w.events(c, x, st) // init, cond, post, range expression
+		}
+		var breaks []PathState
+		inner := deeper(ctx)
+		inner.loops++
+		inner.breaks = &breaks
+		w.list(body, st, inner)
+		if w.Problem != "" {
+			return st, false
+		}
+		if f, ok := n.(*ast.ForStmt); ok && f.Cond == nil {
+			// for { ... }: only a break leaves it.
+			if len(breaks) == 0 {
+				return st, false
+			}
+			out := breaks[0]
+			for _, b := range breaks[1:] {
+				out = meet(out, b)
+			}
+			return meet(out, st), true
+		}
+		return st, true
+	case *ast.DeferStmt:
+		return w.DeferStmt(c, n, st, ctx.depth == 0), true
+	case *ast.GoStmt:
+		return st, true
+	case *ast.ExprStmt:
+		st = w.events(c, c, st)
+		if call, ok := ast.Unparen(n.X).(*ast.CallExpr); ok {
+			if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "panic" {
+				if _, ok := w.Info.Uses[id].(*types.Builtin); ok {
+					w.Exits = append(w.Exits, Exit{State: st, What: "a panic", Err: -1})
+					return st, false
+				}
+			}
+			if match.NoReturn(w.Info, call) {
+				return st, false // the process or goroutine ends: nothing to pool
+			}
+		}
+		return st, true
+	case *ast.AssignStmt:
+		st = w.events(c, c, st)
+		if w.Own.BodyWrites[n] && !st.Closed && !st.Deferred && !(st.EOF && st.Drained) {
+			w.Problem = "the response's Body is replaced before the original is closed, so the original may never be: close it (or defer its Close) first"
+			return st, false
+		}
+		for _, l := range n.Lhs {
+			if id, ok := l.(*ast.Ident); ok && w.Info.ObjectOf(id) == w.Root {
+				w.Exits = append(w.Exits, Exit{State: st, What: "a new assignment to " + w.Root.Name(), Err: -1})
+				return st, false
+			}
+		}
+		return st, true
+	default:
+		return w.events(c, c, st), true
+	}
+}
+
+// returnsErr says whether a return statement returns a non-nil error: 1
+// yes, 0 no, -1 unknown.
+func (w *Paths) returnsErr(r *ast.ReturnStmt) int {
+	if w.ErrResult < 0 || len(r.Results) <= w.ErrResult {
+		return -1
+	}
+	if isNil(w.Info, r.Results[w.ErrResult]) {
+		return 0
+	}
+	return 1
+}
+
+// returnedHandlerErr reports whether a return statement returns, as the
+// function's error, the error of a helper handed the body that drains or
+// closes it when it returns one, and what it leaves done then.
+func (w *Paths) returnedHandlerErr(r *ast.ReturnStmt) (State, bool) {
+	if w.ErrResult < 0 || len(r.Results) <= w.ErrResult {
+		return State{}, false
+	}
+	call, ok := ast.Unparen(r.Results[w.ErrResult]).(*ast.CallExpr)
+	if !ok {
+		return State{}, false
+	}
+	st, ok := w.Own.OnError[call]
+	return st, ok
+}
+
+// errorFromHandler reports whether the if statement at c tests, for
+// non-nil, the error of a helper that drains or closes the body when it
+// returns one, and what it leaves done: the call itself, or a variable
+// set by it in the if's init or in the statement just before the if.
+func (w *Paths) errorFromHandler(c inspector.Cursor, n *ast.IfStmt) (State, bool) {
+	be, ok := ast.Unparen(n.Cond).(*ast.BinaryExpr)
+	if !ok || be.Op != token.NEQ {
+		return State{}, false
+	}
+	x := be.X
+	if isNil(w.Info, be.X) {
+		x = be.Y
+	}
+	x = ast.Unparen(x)
+	if call, ok := x.(*ast.CallExpr); ok {
+		st, ok := w.Own.OnError[call]
+		return st, ok
+	}
+	id, ok := x.(*ast.Ident)
+	if !ok {
+		return State{}, false
+	}
+	sets := func(s ast.Stmt) (State, bool) {
+		as, ok := s.(*ast.AssignStmt)
+		if !ok || len(as.Rhs) != 1 {
+			return State{}, false
+		}
+		call, ok := ast.Unparen(as.Rhs[0]).(*ast.CallExpr)
+		if !ok {
+			return State{}, false
+		}
+		st, ok := w.Own.OnError[call]
+		if !ok {
+			return State{}, false
+		}
+		for _, l := range as.Lhs {
+			if lid, ok := l.(*ast.Ident); ok && w.Info.ObjectOf(lid) == w.Info.ObjectOf(id) {
+				return st, true
+			}
+		}
+		return State{}, false
+	}
+	if n.Init != nil {
+		return sets(n.Init)
+	}
+	if prev, ok := c.PrevSibling(); ok {
+		if s, ok := prev.Node().(ast.Stmt); ok {
+			return sets(s)
+		}
+	}
+	return State{}, false
+}
+
+// inBody reports whether x is one of the statements of clause's body
+// (rather than its case expressions or comm statement).
+func inBody(clause, x inspector.Cursor) bool {
+	var list []ast.Stmt
+	switch cn := clause.Node().(type) {
+	case *ast.CaseClause:
+		list = cn.Body
+	case *ast.CommClause:
+		list = cn.Body
+	}
+	for _, s := range list {
+		if s == x.Node() {
+			return true
+		}
+	}
+	return false
+}
+
+func deeper(ctx walkCtx) walkCtx {
+	ctx.depth++
+	return ctx
+}
+
+// StmtList returns the statement list that holds the statement at cur.
+func StmtList(cur inspector.Cursor) []ast.Stmt {
+	switch p := cur.Parent().Node().(type) {
+	case *ast.BlockStmt:
+		return p.List
+	case *ast.CaseClause:
+		return p.Body
+	case *ast.CommClause:
+		return p.Body
+	}
+	return nil
+}
+
+// events applies, in evaluation order, the closes and reads of the body
+// in the expressions and simple statements under c. stmt is the statement
+// (in a list) that holds them, where a drain would go.
+func (w *Paths) events(stmt, c inspector.Cursor, st PathState) PathState {
+	listStmt := stmt
+	for listStmt.Valid() {
+		if _, ok := listStmt.Node().(ast.Stmt); ok && StmtList(listStmt) != nil {
+			break
+		}
+		listStmt = listStmt.Parent()
+	}
+	var visit func(x inspector.Cursor)
+	visit = func(x inspector.Cursor) {
+		if lit, ok := x.Node().(*ast.FuncLit); ok {
+			// Runs now only if called on the spot.
+			if call, ok := x.Parent().Node().(*ast.CallExpr); !ok || call.Fun != lit {
+				return
+			}
+		}
+		for child := range x.Children() {
+			visit(child)
+		}
+		call, ok := x.Node().(*ast.CallExpr)
+		if !ok {
+			return
+		}
+		if w.Own.Closes[call] {
+			w.Closes = append(w.Closes, Close{Stmt: listStmt, NeedDrain: !st.EOF})
+			st.Closed = true
+		}
+		if w.Own.EOF[call] {
+			st.EOF = true
+			if w.Own.AlsoClose[call] {
+				st.Closed = true
+			}
+		}
+	}
+	visit(c)
+	return st
+}
+
+// DeferStmt records a defer that closes or hands over the body, and
+// returns the state after it.
+func (w *Paths) DeferStmt(c inspector.Cursor, n *ast.DeferStmt, st PathState, topLevel bool) PathState {
+	d := Defer{Stmt: c, TopLevel: topLevel}
+	switch {
+	case w.Own.Closes[n.Call] && !w.Own.Handlers[n.Call]:
+		st.Deferred = true
+	case w.Own.Handlers[n.Call]:
+		d.Handler = true
+		switch {
+		case w.Own.EOF[n.Call] || w.Own.Closes[n.Call]:
+			// A helper whose summary is known: what it does.
+			st.Deferred = st.Deferred || w.Own.Closes[n.Call] || w.Own.AlsoClose[n.Call]
+			st.Drained = st.Drained || w.Own.EOF[n.Call]
+			d.Drains = w.Own.EOF[n.Call]
+			if !w.Own.AlsoClose[n.Call] && !w.Own.Closes[n.Call] {
+				d.Handler = false // reads, never closes: the close is still to come
+				return st
+			}
+		default:
+			// A function with no summary, handed the response or its
+			// body: trusted to take care of it.
+			d.Unknown = true
+			st.Deferred, st.Drained = true, true
+		}
+	default:
+		lit, ok := n.Call.Fun.(*ast.FuncLit)
+		if !ok {
+			return st
+		}
+		// defer func() { ...; v.Body.Close(); ... }(): follow the closure.
+		inner := &Paths{Info: w.Info, Fn: w.Fn, Root: w.Root, Own: w.Own, ErrResult: -1}
+		body, ok := c.FindNode(lit.Body)
+		if !ok {
+			return st
+		}
+		var cst PathState
+		inner.list(body, cst, walkCtx{depth: 1})
+		if len(inner.Closes) == 0 {
+			return st
+		}
+		d.Closure = true
+		d.CloseStmt = inner.Closes[0].Stmt
+		d.Drains = !inner.Closes[0].NeedDrain
+		st.Deferred = true
+		st.Drained = st.Drained || d.Drains
+	}
+	w.Defers = append(w.Defers, d)
+	return st
+}
