@@ -230,7 +230,29 @@ func runCollectAs(t *testing.T, dir string, args []string, mode rewrite.Mode, st
 
 // typeCheck loads every package in dir, tests included, and fails on any
 // error.
-func typeCheck(t *testing.T, dir string) {
+func typeCheck(t *testing.T, root string) {
+	t.Helper()
+	for _, dir := range moduleDirs(t, root) {
+		typeCheckModule(t, dir)
+	}
+}
+
+// moduleDirs returns the directories below root that hold a go.mod.
+func moduleDirs(t *testing.T, root string) []string {
+	var dirs []string
+	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == "go.mod" {
+			dirs = append(dirs, filepath.Dir(path))
+		}
+		return nil
+	})
+	if len(dirs) == 0 {
+		t.Fatalf("no module in %s", root)
+	}
+	return dirs
+}
+
+func typeCheckModule(t *testing.T, dir string) {
 	t.Helper()
 	cfg := &packages.Config{
 		Mode:  packages.NeedName | packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo,
@@ -297,7 +319,16 @@ type lintFinding struct {
 
 // lintFindings returns the findings of bodyclose and httpresponse in the
 // declarations of dir named in decls (by "file:decl").
-func lintFindings(t *testing.T, dir string, decls map[string]bool) []lintFinding {
+func lintFindings(t *testing.T, root string, decls map[string]bool) []lintFinding {
+	t.Helper()
+	var out []lintFinding
+	for _, dir := range moduleDirs(t, root) {
+		out = append(out, lintModule(t, root, dir, decls)...)
+	}
+	return out
+}
+
+func lintModule(t *testing.T, root, dir string, decls map[string]bool) []lintFinding {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -320,9 +351,11 @@ func lintFindings(t *testing.T, dir string, decls map[string]bool) []lintFinding
 			t.Errorf("go vet: %s", line)
 			continue
 		}
-		rel := filepath.ToSlash(filepath.Clean(m[1]))
+		abs := filepath.Join(dir, m[1])
+		rel, _ := filepath.Rel(root, abs)
+		rel = filepath.ToSlash(rel)
 		n, _ := strconv.Atoi(m[2])
-		data, err := os.ReadFile(filepath.Join(dir, rel))
+		data, err := os.ReadFile(abs)
 		if err != nil {
 			t.Fatal(err)
 		}

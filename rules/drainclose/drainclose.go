@@ -266,8 +266,11 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		}
 	}
 
-	leaks, undrained := false, false
+	leaks, undrained, allRead := false, false, true
 	for _, e := range w.Exits {
+		if !e.State.EOF {
+			allRead = false
+		}
 		if !e.State.Closed && !e.State.Deferred {
 			leaks = true
 		}
@@ -386,6 +389,14 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 			}
 			steps = append(steps, insertAfter(closer.Stmt, dc.drainCloseDefer(v)))
 		default:
+			if allRead && leaks && len(plains) == 0 {
+				// Read to the end on every path (by the function or a
+				// callee) but not closed on all: the close is all it
+				// needs.
+				steps = append(steps, insertAfterCheck(dc.closeDefer(v)))
+				why = fmt.Sprintf("%s.Body is read to the end but not closed on every path, so its connection is never reused: close it right after the error check", v)
+				break
+			}
 			replaced := false
 			for _, p := range plains {
 				if !replaced && (guard == nil && isNextStmt(p, anchor) || guard != nil && isFirstIn(p, guard)) {

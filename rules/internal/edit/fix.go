@@ -219,7 +219,22 @@ func (x *Fix) textEdits() ([]analysis.TextEdit, error) {
 		out = append(out, ie...)
 	}
 	sortEdits(out)
-	return out, nil
+	// Steps replayed together (overlapping sites merged into one fix)
+	// may each have added the same declaration or import: once is enough.
+	type key struct {
+		pos, end token.Pos
+		text     string
+	}
+	seen := map[key]bool{}
+	dedup := out[:0]
+	for _, e := range out {
+		k := key{e.Pos, e.End, string(e.NewText)}
+		if !seen[k] {
+			seen[k] = true
+			dedup = append(dedup, e)
+		}
+	}
+	return dedup, nil
 }
 
 // sortEdits sorts edits by position; insertions at one place keep their
