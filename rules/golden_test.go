@@ -399,4 +399,3 @@ func writeFile(t *testing.T, path, data string) {
 		t.Fatal(err)
 	}
 }
-
