@@ -616,16 +616,24 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 		}
 		fix := p.s.NewFix()
 		fix.Do(func(x *edit.Fix) bool { return p.rewriteSite(x, s, name) })
+		// Every fix declares all the package's fixes need, as one edit:
+		// the same text at the same place in each, which every driver
+		// that merges fixes makes once (a Transport variable a fix does
+		// not use costs nothing).
 		fix.Do(func(x *edit.Fix) bool {
+			var decls []dst.Decl
 			if transportDecl != nil {
-				x.AddDecl(home, dst.Clone(transportDecl).(dst.Decl))
+				decls = append(decls, dst.Clone(transportDecl).(dst.Decl))
 			}
-			if clientDecl != nil && s.kind.usesClient() {
+			if clientDecl != nil {
 				if afterTransport != nil {
 					x.AddDeclAfter(home, afterTransport, dst.Clone(clientDecl).(dst.Decl))
 				} else {
-					x.AddDecl(home, dst.Clone(clientDecl).(dst.Decl))
+					decls = append(decls, dst.Clone(clientDecl).(dst.Decl))
 				}
+			}
+			if len(decls) > 0 {
+				x.AddDecls(home, decls...)
 			}
 			return true
 		})

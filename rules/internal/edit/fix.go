@@ -123,6 +123,12 @@ func (x *Fix) AddDecl(file *File, d dst.Decl) {
 	x.added = append(x.added, addedDecl{file: file, decls: []dst.Decl{d}})
 }
 
+// AddDecls adds package-level declarations to file, right after the
+// imports, as one edit.
+func (x *Fix) AddDecls(file *File, ds ...dst.Decl) {
+	x.added = append(x.added, addedDecl{file: file, decls: ds})
+}
+
 // AddDeclBefore adds package-level declarations before a top-level
 // declaration (and its doc comment) of file, as one edit.
 func (x *Fix) AddDeclBefore(file *File, before ast.Decl, ds ...dst.Decl) {
@@ -234,7 +240,18 @@ func (x *Fix) textEdits() ([]analysis.TextEdit, error) {
 			dedup = append(dedup, e)
 		}
 	}
-	return dedup, nil
+	// Insertions at one place become one edit (the imports a fix adds
+	// after the same spec): fixes that insert the same things there then
+	// have the same edit, which every driver makes once.
+	joined := dedup[:0]
+	for _, e := range dedup {
+		if n := len(joined); n > 0 && e.Pos == e.End && joined[n-1].Pos == e.Pos && joined[n-1].End == e.Pos {
+			joined[n-1].NewText = append(append([]byte(nil), joined[n-1].NewText...), e.NewText...)
+			continue
+		}
+		joined = append(joined, e)
+	}
+	return joined, nil
 }
 
 // sortEdits sorts edits by position; insertions at one place keep their

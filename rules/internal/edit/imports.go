@@ -165,8 +165,14 @@ func addImport(f *File, path, name string) ([]analysis.TextEdit, error) {
 		// import "fmt": made a block, the new spec after the old one.
 		// The opening and closing edits are the same for every import
 		// added, and the spec sits between them at a place of its own.
+		//
+		// The opening is a replacement of "import " by "import (\n\t",
+		// so that a spec sorting before the old one is inserted at a
+		// place of its own: drivers that merge fixes by sorting their
+		// edits and dropping neighbours that are equal (golangci-lint)
+		// see the identical openings side by side.
 		old := decl.Specs[0].(*ast.ImportSpec)
-		open := ins(tf.Offset(old.Pos()), "("+nl+"\t")
+		open := analysis.TextEdit{Pos: decl.TokPos, End: old.Pos(), NewText: []byte("import (" + nl + "\t")}
 		closing := ins(lineEnd(old.End())+len(nl), ")"+nl)
 		if path < importPath(old) {
 			return []analysis.TextEdit{open, ins(tf.Offset(old.Pos()), spec+nl+"\t"), closing}, nil
