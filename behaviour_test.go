@@ -204,6 +204,12 @@ func TestBehaviour(t *testing.T) {
 		fixes:   []string{"hoisttransport"},
 		runs:    []behaviourRun{losesAll(seqWorkload("")), losesAll(concWorkload(""))},
 	}, {
+		// A library's default client: pooled, whatever the load.
+		program: "library_defaults",
+		flags:   []string{"-rules=defaultclient"},
+		fixes:   []string{"defaultclient"},
+		runs:    []behaviourRun{alreadyReuses(seqWorkload("")), overflows(concWorkload(""))},
+	}, {
 		// Every shape, every rule, default flags.
 		program: "all_shapes",
 		fixes:   []string{"drainclose", "defaultclient", "hoisttransport"},
@@ -228,6 +234,42 @@ func TestBehaviour(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestBehaviourSwappedDefaults runs the library program with -swap
+// before and after the rewrite: the http.DefaultTransport the program
+// installs sees every request the library makes, through http.Get and
+// through its own client alike, once they are on the package's client.
+func TestBehaviourSwappedDefaults(t *testing.T) {
+	t.Parallel()
+	old := behaviourOldGo(t)
+	p := newBehaviourProgram(t, "library_defaults")
+	l := concWorkload("")
+	run := func(phase string) string {
+		exe := p.build(t, old, phase)
+		srv, _, reqs := startCountingServer(t, l)
+		defer srv.Close()
+		cmd := exec.Command(exe, "-url", srv.URL, "-workers", strconv.Itoa(l.workers), "-n", strconv.Itoa(l.n), "-pause", l.pause.String(), "-swap")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", phase, err, out)
+		}
+		if got := reqs.Load(); got != int64(l.requests()) {
+			t.Fatalf("%s: the server got %d requests, want %d", phase, got, l.requests())
+		}
+		return string(out)
+	}
+	if out := run("before"); !strings.Contains(out, "saw every request") {
+		t.Fatalf("before the rewrite: %s", out)
+	}
+	res := rewriteInPlace(t, p.dir, []string{"-rules=defaultclient"})
+	if res.Stats.Fixed["defaultclient"] == 0 {
+		t.Fatalf("defaultclient fixed nothing")
+	}
+	if out := run("after"); !strings.Contains(out, "saw every request") {
+		t.Errorf("after the rewrite: %s", out)
+		p.logSource(t)
 	}
 }
 

@@ -12,11 +12,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/tools/go/packages"
 )
 
-// TestVetComparison times httpfix against go vet on a synthetic monorepo,
-// both as built binaries, alternating the two over several runs, and
-// prints the times and their ratio. It takes minutes, so it runs only when
+// TestVetComparison times httpfix against go vet and against a typed
+// go/packages load of the whole repository on a synthetic monorepo, all
+// as processes of their own, alternating them over several runs, and
+// prints the times, the peak memory and the ratios. It also times go vet
+// with httpfix as its vet tool against plain go vet. It takes minutes, so it runs only when
 // asked:
 //
 //	HTTPFIX_VET_COMPARE=1 go test -run VetComparison -v -timeout 2h ./rewrite
@@ -81,19 +85,69 @@ func TestVetComparison(t *testing.T) {
 	precommit := tree.HTTPFiles[0]
 	t.Logf("tree: %s, %d packages (%d import net/http), %d modules", tree.Dir, tree.Packages, tree.HTTPPackages, len(tree.Modules))
 	t.Logf("machine: %d CPUs (GOMAXPROCS %d)", runtime.NumCPU(), runtime.GOMAXPROCS(0))
-	var vets, fixes, pres []time.Duration
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vets, fixes, pres, loads, vettools []time.Duration
+	var fixRSS, loadRSS []float64
 	for i := 0; i < runs; i++ {
 		bust := fmt.Sprintf("-printfuncs=bust%d", rand.Int64())
 		dv, rv := run([]int{0}, "go", "vet", bust, vetPattern)
 		df, rf := run([]int{0, 1}, bin, "-diff", "-q", "./...")
 		dp, rp := run([]int{0, 1}, bin, "-diff", "-q", precommit)
-		t.Logf("round %d: go vet %s %s: %.2fs (%.0f MiB); httpfix -diff ./...: %.2fs (%.0f MiB); httpfix -diff %s: %.2fs (%.0f MiB); ratio %.3f",
-			i+1, bust, vetPattern, dv.Seconds(), rv, df.Seconds(), rf, precommit, dp.Seconds(), rp, df.Seconds()/dv.Seconds())
-		vets, fixes, pres = append(vets, dv), append(fixes, df), append(pres, dp)
+		os.Setenv(typedLoadEnv, tree.Dir)
+		dl, rl := run([]int{0}, self, "-test.run=^$")
+		os.Unsetenv(typedLoadEnv)
+		// A drain limit of its own makes go vet run the vet tool on every
+		// package again.
+		dt, _ := run([]int{0, 1}, "go", "vet", "-vettool="+bin, fmt.Sprintf("-drainclose.limit=%d", 4096+rand.IntN(1<<20)), vetPattern)
+		t.Logf("round %d: go vet %s: %.2fs (%.0f MiB); httpfix -diff ./...: %.2fs (%.0f MiB); httpfix -diff %s: %.2fs (%.0f MiB); typed load: %.2fs (%.0f MiB); go vet -vettool=httpfix: %.2fs",
+			i+1, vetPattern, dv.Seconds(), rv, df.Seconds(), rf, precommit, dp.Seconds(), rp, dl.Seconds(), rl, dt.Seconds())
+		vets, fixes, pres, loads, vettools = append(vets, dv), append(fixes, df), append(pres, dp), append(loads, dl), append(vettools, dt)
+		fixRSS, loadRSS = append(fixRSS, rf), append(loadRSS, rl)
 	}
-	mv, mf, mp := median(vets), median(fixes), median(pres)
-	t.Logf("median over %d rounds: go vet %.2fs, httpfix %.2fs, ratio httpfix/vet %.3f; pre-commit (one file) %.2fs",
-		runs, mv.Seconds(), mf.Seconds(), mf.Seconds()/mv.Seconds(), mp.Seconds())
+	mv, mf, mp, ml, mt := median(vets), median(fixes), median(pres), median(loads), median(vettools)
+	t.Logf("median over %d rounds: go vet %.2fs; httpfix %.2fs (%.2fx vet, %.2fx the typed load of %.2fs); peak %.0f MiB (%.2fx the load's %.0f MiB); go vet -vettool=httpfix %.2fs (%.2fx go vet); pre-commit (one file) %.2fs",
+		runs, mv.Seconds(), mf.Seconds(), mf.Seconds()/mv.Seconds(), mf.Seconds()/ml.Seconds(), ml.Seconds(),
+		medianF(fixRSS), medianF(fixRSS)/medianF(loadRSS), medianF(loadRSS), mt.Seconds(), mt.Seconds()/mv.Seconds(), mp.Seconds())
+}
+
+// typedLoadEnv makes the test binary load, with syntax and full type
+// information, every package of the tree in the directory it names (each
+// module of it with ./..., as go/packages users do), and exit: the typed
+// load of the whole repository httpfix is compared with.
+const typedLoadEnv = "HTTPFIX_TYPED_LOAD"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(typedLoadEnv); dir != "" {
+		typedLoad(dir)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func typedLoad(root string) {
+	var dirs []string
+	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == "go.mod" {
+			dirs = append(dirs, filepath.Dir(path))
+		}
+		return nil
+	})
+	for _, dir := range dirs {
+		cfg := &packages.Config{Mode: packages.NeedName | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo, Dir: dir, Env: append(os.Environ(), "GOWORK=off")}
+		if _, err := packages.Load(cfg, "./..."); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+}
+
+func medianF(fs []float64) float64 {
+	s := slices.Clone(fs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func median(ds []time.Duration) time.Duration {

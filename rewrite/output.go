@@ -181,7 +181,9 @@ func (e *engine) writeSARIF(w io.Writer) error {
 		}
 		run.AddResult(res)
 	}
-	run.AddOriginalUriBaseId("%SRCROOT%", *sarif.NewArtifactLocation().WithURI("file://" + filepath.ToSlash(root) + "/"))
+	run.WithOriginalUriBaseIds(map[string]sarif.ArtifactLocation{
+		"%SRCROOT%": *sarif.NewArtifactLocation().WithURI("file://" + filepath.ToSlash(root) + "/"),
+	})
 	report.AddRun(run)
 	return report.PrettyWrite(w)
 }

@@ -46,7 +46,7 @@ var all = []struct {
 		return Rule{drainclose.New(c), []string{match.NetHTTP}, "Response", []string{"io", match.NetHTTP}}
 	}},
 	{"defaultclient", func(c config.Config) Rule {
-		return Rule{defaultclient.New(c), []string{match.NetHTTP}, "", []string{match.NetHTTP, "time"}}
+		return Rule{defaultclient.New(c), []string{match.NetHTTP}, "", []string{match.NetHTTP, "sync", "time"}}
 	}},
 	{"hoisttransport", func(c config.Config) Rule {
 		return Rule{hoisttransport.New(c), []string{match.NetHTTP}, "", nil}

@@ -193,13 +193,14 @@ func (p *defaultClientPass) run() {
 	// do to the defaults decides whether its sites may move off them.
 	p.defaults = append(p.defaults, scanDirDefaults(p.Pass, p.files)...)
 	sortDefaultsChanges(p.defaults)
+	placeChanges(p.defaults, p.Files, p.Fset, p.files.DirFiles(p.IgnoredFiles))
 	var blockAll, blockClient *defaultsChange
 	for i := range p.defaults {
 		d := &p.defaults[i]
 		if blockAll == nil && d.kind.blocksTransport() {
 			blockAll = d
 		}
-		if blockClient == nil {
+		if blockClient == nil && d.kind.blocksClient() {
 			blockClient = d
 		}
 	}
@@ -592,8 +593,10 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 		return
 	}
 	var transportDecl, clientDecl dst.Decl
+	var typeDecls []dst.Decl
 	if declareTransport {
-		transportDecl = p.transportDecl(home, transportName)
+		typeName := p.files.FreshName("pooledTransport", taken, nil)
+		transportDecl, typeDecls = p.transportDecls(home, transportName, typeName)
 	}
 	if declareClient {
 		clientDecl = p.clientDecl(clientName, transportName)
@@ -631,6 +634,9 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 				} else {
 					decls = append(decls, dst.Clone(clientDecl).(dst.Decl))
 				}
+			}
+			for _, d := range typeDecls {
+				decls = append(decls, dst.Clone(d).(dst.Decl))
 			}
 			if len(decls) > 0 {
 				x.AddDecls(home, decls...)
@@ -720,39 +726,80 @@ func transportField(name string) *dst.KeyValueExpr {
 	return &dst.KeyValueExpr{Key: dst.NewIdent("Transport"), Value: dst.NewIdent(name)}
 }
 
-// transportDecl returns the declaration of the package's Transport, to be
-// placed in file.
-func (p *defaultClientPass) transportDecl(file *edit.File, name string) dst.Decl {
-	// The function's locals must not hide the file's imports.
-	scope := p.TypesInfo.Scopes[file.Ast]
-	pick := func(names ...string) string {
-		for _, n := range names {
-			if scope == nil || scope.Lookup(n) == nil {
-				return n
-			}
-		}
-		return names[len(names)-1]
-	}
-	t := pick("t", "tr", "transport", "defaultTransport")
-	ok := pick("ok", "isTransport", "isHTTPTransport")
-
-	var b strings.Builder
-	fmt.Fprintf(&b, "var %s = func() *http.Transport {\n", name)
-	fmt.Fprintf(&b, "%s, %s := http.DefaultTransport.(*http.Transport)\n", t, ok)
-	fmt.Fprintf(&b, "if !%s {\n%s = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}\n}\n", ok, t)
-	fmt.Fprintf(&b, "%s = %s.Clone()\n", t, t)
-	fmt.Fprintf(&b, "%s.MaxIdleConns = %d\n", t, p.cfg.MaxIdleConns)
-	fmt.Fprintf(&b, "%s.MaxIdleConnsPerHost = %d\n", t, p.cfg.MaxIdleConnsPerHost)
-	fmt.Fprintf(&b, "%s.IdleConnTimeout = %s\n", t, durationSource(time.Duration(p.cfg.IdleConnTimeout)))
-	if p.cfg.MaxConnsPerHost > 0 {
-		fmt.Fprintf(&b, "%s.MaxConnsPerHost = %d\n", t, p.cfg.MaxConnsPerHost)
-	}
-	fmt.Fprintf(&b, "return %s\n}()", t)
-	return declFrom(b.String(), []string{
+// transportDecls returns the declarations of the package's Transport, to
+// be placed in file: the variable, then the type that defers to
+// http.DefaultTransport and its methods.
+//
+// Why the Transport is safe for a library: every request the package
+// makes, and every request of a client it hands out, goes through
+// whatever http.DefaultTransport is when the request is made. While it
+// is the *http.Transport it was at the package's first request (the
+// net/http default, or one a program installed before that), a clone of
+// it serves, with a larger pool and otherwise its settings; once a
+// program replaces it (a test's httpmock or gock, a proxy, an
+// instrumented Transport), that is what serves.
+func (p *defaultClientPass) transportDecls(file *edit.File, name, typeName string) (dst.Decl, []dst.Decl) {
+	v := declFrom(fmt.Sprintf("var %s = &%s{}", name, typeName), []string{
 		fmt.Sprintf("// %s is the connection pool of this package's HTTP clients:", name),
 		"// http.DefaultTransport's settings, but keeping enough idle connections",
 		"// per host for concurrent requests to reuse them instead of dialing anew.",
 	})
+	var set strings.Builder
+	fmt.Fprintf(&set, "\t\tt.pool.MaxIdleConns = %d\n", p.cfg.MaxIdleConns)
+	fmt.Fprintf(&set, "\t\tt.pool.MaxIdleConnsPerHost = %d\n", p.cfg.MaxIdleConnsPerHost)
+	fmt.Fprintf(&set, "\t\tt.pool.IdleConnTimeout = %s\n", durationSource(time.Duration(p.cfg.IdleConnTimeout)))
+	if p.cfg.MaxConnsPerHost > 0 {
+		fmt.Fprintf(&set, "\t\tt.pool.MaxConnsPerHost = %d\n", p.cfg.MaxConnsPerHost)
+	}
+	src := fmt.Sprintf(`// %[1]s serves requests with a clone of http.DefaultTransport, made at
+// the first request, that keeps more idle connections, for as long as
+// http.DefaultTransport is the Transport it was cloned from. A program
+// that replaces http.DefaultTransport (a test's mock, a proxy,
+// instrumentation) gets every request.
+type %[1]s struct {
+	once sync.Once
+	base *http.Transport // http.DefaultTransport at the first request
+	pool *http.Transport // its clone
+}
+
+// pooled returns the clone, or nil when http.DefaultTransport is no
+// longer the Transport it was made from.
+func (t *%[1]s) pooled() *http.Transport {
+	t.once.Do(func() {
+		base, ok := http.DefaultTransport.(*http.Transport)
+		if !ok {
+			return
+		}
+		t.base, t.pool = base, base.Clone()
+%[2]s	})
+	if base, ok := http.DefaultTransport.(*http.Transport); !ok || base != t.base {
+		return nil
+	}
+	return t.pool
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *%[1]s) RoundTrip(req *http.Request) (*http.Response, error) {
+	if pool := t.pooled(); pool != nil {
+		return pool.RoundTrip(req)
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// CloseIdleConnections closes the idle connections of the clone, as
+// http.Client.CloseIdleConnections asks of its Transport.
+func (t *%[1]s) CloseIdleConnections() {
+	if pool := t.pooled(); pool != nil {
+		pool.CloseIdleConnections()
+	}
+}
+`, typeName, set.String())
+	decls := edit.FileSnippet(src, map[string]string{"http": match.NetHTTP, "time": "time", "sync": "sync"})
+	for _, d := range decls {
+		d.Decorations().Before = dst.EmptyLine
+		d.Decorations().After = dst.EmptyLine
+	}
+	return v, decls
 }
 
 // clientDecl returns the declaration of the package's client.
@@ -859,7 +906,7 @@ func findDeclared(pass *analysis.Pass) declaredVars {
 	better := func(old *declaredVar, test bool) bool { return old == nil || old.test && !test }
 	transports := map[types.Object]bool{}
 	for _, c := range vars {
-		if isDeclaredTransport(info, c.vs.Values[0]) {
+		if isDeclaredTransport(info, c.vs.Values[0]) || isPooledTransport(info, c.vs.Values[0]) {
 			transports[c.obj] = true
 			d.specs = append(d.specs, c.vs)
 			if better(d.transport, c.test) {
@@ -876,6 +923,52 @@ func findDeclared(pass *analysis.Pass) declaredVars {
 		}
 	}
 	return d
+}
+
+// isPooledTransport reports whether e has the shape of the Transport the
+// rule declares: &T{} (or new(T)) for a struct type T of the package
+// holding a sync.Once and two *http.Transport (the Transport it was
+// cloned from and the clone), with the methods RoundTrip and
+// CloseIdleConnections.
+func isPooledTransport(info *types.Info, e ast.Expr) bool {
+	var t types.Type
+	switch x := ast.Unparen(e).(type) {
+	case *ast.UnaryExpr:
+		lit, ok := x.X.(*ast.CompositeLit)
+		if !ok || x.Op != token.AND || len(lit.Elts) != 0 {
+			return false
+		}
+		t = info.TypeOf(lit)
+	case *ast.CallExpr:
+		if id, ok := ast.Unparen(x.Fun).(*ast.Ident); !ok || id.Name != "new" || len(x.Args) != 1 {
+			return false
+		}
+		t = info.TypeOf(x.Args[0])
+	default:
+		return false
+	}
+	named, ok := types.Unalias(t).(*types.Named)
+	if !ok {
+		return false
+	}
+	st, ok := named.Underlying().(*types.Struct)
+	if !ok || st.NumFields() != 3 {
+		return false
+	}
+	once, transports := 0, 0
+	for i := 0; i < st.NumFields(); i++ {
+		switch ft := st.Field(i).Type(); {
+		case match.IsNamed(ft, "sync", "Once"):
+			once++
+		case match.IsPtrTo(ft, match.NetHTTP, "Transport"):
+			transports++
+		}
+	}
+	if once != 1 || transports != 2 {
+		return false
+	}
+	mset := types.NewMethodSet(types.NewPointer(named))
+	return mset.Lookup(named.Obj().Pkg(), "RoundTrip") != nil && mset.Lookup(named.Obj().Pkg(), "CloseIdleConnections") != nil
 }
 
 // poolFields are the fields of the declared Transport that the rule sets

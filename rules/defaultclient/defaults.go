@@ -50,9 +50,17 @@ const (
 
 // blocksTransport reports whether the change concerns requests that use
 // http.DefaultTransport through a Client of their own, not only those
-// that use http.DefaultClient. Every kind but configuredClient does:
-// replacing the default client's Transport is how tests mock it.
-func (k defaultsChangeKind) blocksTransport() bool { return k != configuredClient }
+// that use http.DefaultClient. Only settings changed on
+// http.DefaultTransport do: the declared Transport defers to a replaced
+// http.DefaultTransport (a mock, gock, an assignment) on every request,
+// but clones the original once, at the package's first request, and
+// would miss a setting changed after that.
+func (k defaultsChangeKind) blocksTransport() bool { return k == configuredTransport }
+
+// blocksClient reports whether the change concerns requests moved off
+// http.DefaultClient: every change but a replaced http.DefaultTransport,
+// which the declared client's Transport defers to.
+func (k defaultsChangeKind) blocksClient() bool { return k != replacedTransport }
 
 // A defaultsChange is a place where code replaces, mocks or reconfigures
 // the defaults.
@@ -66,6 +74,44 @@ type defaultsChange struct {
 	// http.DefaultClient or its fields, "" otherwise.
 	write string
 	addr  bool // the write takes the address
+	// fn names the function the change is in ("func main"), so that a
+	// report names it in a way a rewrite elsewhere in the file does not
+	// change.
+	fn string
+}
+
+// placeChanges names the function each change is in.
+func placeChanges(ds []defaultsChange, files []*ast.File, fset *token.FileSet, dir []edit.DirFile) {
+	type parsed struct {
+		f    *ast.File
+		fset *token.FileSet
+	}
+	byName := map[string]parsed{}
+	for _, f := range files {
+		byName[fset.File(f.Pos()).Name()] = parsed{f, fset}
+	}
+	for _, df := range dir {
+		byName[df.Path] = parsed{df.Ast, df.Fset}
+	}
+	for i := range ds {
+		p, ok := byName[ds[i].pos.Filename]
+		if !ok {
+			continue
+		}
+		for _, d := range p.f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			if p.fset.Position(fd.Pos()).Line <= ds[i].pos.Line && ds[i].pos.Line <= p.fset.Position(fd.End()).Line {
+				name := fd.Name.Name
+				if fd.Recv != nil && len(fd.Recv.List) > 0 {
+					name = "(" + types.ExprString(fd.Recv.List[0].Type) + ")." + name
+				}
+				ds[i].fn = "func " + name
+			}
+		}
+	}
 }
 
 // why says, in a report, what the package does to the defaults.
@@ -98,7 +144,11 @@ func (d defaultsChange) why() string {
 
 // where says where the change is: file:line: what.
 func (d defaultsChange) where() string {
-	return filepath.Base(d.pos.Filename) + ":" + strconv.Itoa(d.pos.Line) + ": " + d.text
+	place := filepath.Base(d.pos.Filename)
+	if d.fn != "" {
+		place += ", " + d.fn
+	}
+	return place + ": " + d.text
 }
 
 // configures reports whether the change is to settings, rather than a

@@ -247,3 +247,52 @@ func ReplaceNode(x *Fix, n ast.Node, repl dst.Node) bool {
 	}, nil)
 	return found
 }
+
+// FileSnippet parses package-level declarations (types, methods,
+// variables) written with the package names of imports, into decorated
+// syntax whose qualified identifiers carry their import paths. Each call
+// gets its own copy.
+func FileSnippet(src string, imports map[string]string) []dst.Decl {
+	names := make([]string, 0, len(imports))
+	for name := range imports {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("package p\n\nimport (\n")
+	for _, name := range names {
+		fmt.Fprintf(&b, "\t%s %s\n", name, strconv.Quote(imports[name]))
+	}
+	b.WriteString(")\n\n")
+	b.WriteString(src)
+	key := b.String()
+	parsed, ok := fileSnippets.Load(key)
+	if !ok {
+		paths := map[string]string{}
+		for name, path := range imports {
+			paths[path] = name
+		}
+		dec := decorator.NewDecoratorWithImports(token.NewFileSet(), "p", goast.WithResolver(simple.New(paths)))
+		f, err := dec.Parse(key)
+		if err != nil {
+			panic(fmt.Sprintf("snippet %q: %v", src, err))
+		}
+		var decls []dst.Decl
+		for _, d := range f.Decls {
+			if gd, ok := d.(*dst.GenDecl); ok && gd.Tok == token.IMPORT {
+				continue
+			}
+			decls = append(decls, d)
+		}
+		parsed, _ = fileSnippets.LoadOrStore(key, decls)
+	}
+	decls := parsed.([]dst.Decl)
+	out := make([]dst.Decl, len(decls))
+	for i, d := range decls {
+		out[i] = dst.Clone(d).(dst.Decl)
+	}
+	return out
+}
+
+// fileSnippets caches FileSnippet's parses, by source.
+var fileSnippets sync.Map
