@@ -58,8 +58,11 @@ func run(pass *analysis.Pass) (any, error) {
 		f.Test = strings.HasSuffix(f.Name, "_test.go")
 		f.Generated = ast.IsGenerated(af)
 		for _, is := range af.Imports {
-			if is.Path.Value == `"C"` {
+			switch is.Path.Value {
+			case `"C"`:
 				f.Cgo = true
+			case `"testing"`:
+				f.TestSupport = true
 			}
 		}
 		fs.list = append(fs.list, f)
@@ -100,13 +103,17 @@ func (fs *Files) File(af *ast.File) *File { return fs.byFile[af] }
 
 // A File is one Go file of a package.
 type File struct {
-	files     *Files
-	Ast       *ast.File
-	Tok       *token.File
-	Name      string // as the file set names it: an absolute path
-	Test      bool   // a _test.go file
-	Generated bool   // "// Code generated ... DO NOT EDIT."
-	Cgo       bool   // imports "C": its syntax is cgo's output, never decorated
+	files *Files
+	Ast   *ast.File
+	Tok   *token.File
+	Name  string // as the file set names it: an absolute path
+	Test  bool   // a _test.go file
+	// TestSupport is set for a file that imports "testing": a test
+	// helper (an internal/testutil package, acceptance-test helpers),
+	// treated as test code though its name does not end in _test.go.
+	TestSupport bool
+	Generated   bool // "// Code generated ... DO NOT EDIT."
+	Cgo         bool // imports "C": its syntax is cgo's output, never decorated
 
 	srcOnce sync.Once
 	src     []byte

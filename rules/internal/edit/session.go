@@ -41,10 +41,11 @@ func (s *Session) Pass() *analysis.Pass { return s.pass }
 func (s *Session) Config() *config.Config { return s.cfg }
 
 // Editable reports whether the rule may change or report anything in f:
-// not generated, not cgo's, a test file only if tests are asked for, and
-// a file the driver lets it change.
+// not generated, not cgo's, test code (a _test.go file, or a file that
+// imports "testing") only if tests are asked for, and a file the driver
+// lets it change.
 func (s *Session) Editable(f *File) bool {
-	return f != nil && !f.Generated && !f.Cgo && (!f.Test || s.cfg.Tests) && s.cfg.MayEdit(f.Name)
+	return f != nil && !f.Generated && !f.Cgo && (!f.Test && !f.TestSupport || s.cfg.Tests) && s.cfg.MayEdit(f.Name)
 }
 
 // Skip reports whether the rule must leave the code at pos alone: it is
