@@ -34,6 +34,9 @@ type FuncFact struct {
 	Params []ParamFact
 	// Result says what a response the function returns is.
 	Result flow.ResultKind
+	// Head says that every response the function returns answers a HEAD
+	// request: it has no body.
+	Head bool
 }
 
 // ParamFact is a ParamEffect, and whether it is known.
@@ -50,6 +53,9 @@ func (f *FuncFact) String() string {
 		if p.Known {
 			parts = append(parts, fmt.Sprintf("%d:%s", i, effectString(p.Effect)))
 		}
+	}
+	if f.Head {
+		parts = append(parts, "head")
 	}
 	switch f.Result {
 	case flow.ResultLive:
@@ -191,7 +197,7 @@ func returnsResponse(sig *types.Signature) int {
 }
 
 func (f *FuncFact) worthExporting() bool {
-	if f.Result != flow.ResultUnknown {
+	if f.Result != flow.ResultUnknown || f.Head {
 		return true
 	}
 	for _, p := range f.Params {
@@ -220,6 +226,14 @@ func (s *Summaries) Result(fn *types.Func) flow.ResultKind {
 		return f.Result
 	}
 	return flow.ResultUnknown
+}
+
+// Head reports whether every response fn returns answers a HEAD request.
+func (s *Summaries) Head(fn *types.Func) bool {
+	if f := s.fact(fn); f != nil {
+		return f.Head
+	}
+	return false
 }
 
 // isRequest reports whether fn is one of net/http's functions and methods
@@ -276,7 +290,7 @@ func (s *Summaries) summary(lf *localFunc) {
 		}
 	}
 	if ri := returnsResponse(sig); ri >= 0 {
-		f.Result = s.resultKind(lf, ri, sig.Results().Len())
+		f.Result, f.Head = s.resultKind(lf, ri, sig.Results().Len())
 	}
 	lf.fact = f
 }
@@ -320,13 +334,18 @@ func (s *Summaries) paramEffect(lf *localFunc, p *types.Var, kind flow.Kind) (fl
 }
 
 // resultKind says what the responses the function returns (at result
-// index ri of n) are.
-func (s *Summaries) resultKind(lf *localFunc, ri, n int) flow.ResultKind {
+// index ri of n) are, and whether they all answer HEAD requests.
+func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool) {
 	// The state of each owned response at each return that hands it back.
 	done := map[*ast.ReturnStmt]map[*types.Var]bool{}
+	headVar := map[*types.Var]bool{}
+	headAll, returned := true, false
 	for _, acq := range flow.Acquisitions(s.info, lf.cur, s) {
 		if acq.Resp == nil || acq.Problem != "" {
 			continue
+		}
+		if flow.IsHead(s.info, acq, s) {
+			headVar[acq.Resp] = true
 		}
 		own := flow.AnalyzeBody(flow.BodyConfig{Info: s.info, Fn: lf.cur, Root: acq.Resp, RootKind: flow.KindResp, After: acq.Stmt.Node().End(), Callees: s})
 		if own.Escapes || own.Problem != "" {
@@ -339,6 +358,7 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) flow.ResultKind {
 			check = flow.Check{}
 		}
 		w := flow.NewPaths(s.info, lf.cur, acq.Resp, own)
+		w.Full = true
 		st := flow.PathState{}
 		if check.Early != nil {
 			st.Deferred = true
@@ -379,6 +399,8 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) flow.ResultKind {
 			// return c.Do(req): what the callee returns.
 			if call, ok := ast.Unparen(r.Results[0]).(*ast.CallExpr); ok {
 				kinds[s.Result(match.CalleeFunc(s.info, call))] = true
+				returned = true
+				headAll = headAll && flow.IsHead(s.info, &flow.Acquisition{Fn: lf.cur, Call: call}, s)
 			} else {
 				kinds[flow.ResultUnknown] = true
 			}
@@ -395,6 +417,8 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) flow.ResultKind {
 				}
 			}
 			v, _ := s.info.Uses[x].(*types.Var)
+			returned = true
+			headAll = headAll && v != nil && headVar[v]
 			switch {
 			case v == nil:
 				kinds[flow.ResultUnknown] = true
@@ -412,30 +436,35 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) flow.ResultKind {
 				}
 			}
 		case *ast.UnaryExpr:
+			returned, headAll = true, false
 			if lit, ok := x.X.(*ast.CompositeLit); ok && match.IsNamed(s.info.TypeOf(lit), match.NetHTTP, "Response") {
 				kinds[flow.ResultBuilt] = true
 			} else {
 				kinds[flow.ResultUnknown] = true
 			}
 		case *ast.CallExpr:
+			returned = true
+			headAll = headAll && flow.IsHead(s.info, &flow.Acquisition{Fn: lf.cur, Call: x}, s)
 			if idx, _ := flow.ResponseIndex(s.info, x); idx >= 0 {
 				kinds[s.Result(match.CalleeFunc(s.info, x))] = true
 			} else {
 				kinds[flow.ResultUnknown] = true
 			}
 		default:
+			returned, headAll = true, false
 			kinds[flow.ResultUnknown] = true
 		}
 	}
+	head := returned && headAll
 	switch {
 	case kinds[flow.ResultLive]:
-		return flow.ResultLive
+		return flow.ResultLive, head
 	case kinds[flow.ResultUnknown] || len(kinds) == 0:
-		return flow.ResultUnknown
+		return flow.ResultUnknown, head
 	case kinds[flow.ResultDone]:
-		return flow.ResultDone
+		return flow.ResultDone, head
 	}
-	return flow.ResultBuilt
+	return flow.ResultBuilt, head
 }
 
 // inFunc reports whether the node at c belongs to the function at fn

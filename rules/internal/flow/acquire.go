@@ -2,10 +2,12 @@ package flow
 
 import (
 	"fmt"
+	"go/constant"
 	"go/ast"
 	"go/token"
 	"go/types"
 
+	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/httpfix/httpfix/rules/internal/match"
@@ -221,7 +223,7 @@ func ErrorCheck(acq *Acquisition, own *Body) (check Check, problem string) {
 		return check, ""
 	}
 	if StmtList(acq.Stmt) == nil {
-		return check, fmt.Sprintf("%s is called in the header of a statement; drain and close %s.Body by hand", name, v)
+		return headerCheck(info, acq, name, v)
 	}
 	c := acq.Stmt
 	for {
@@ -255,6 +257,11 @@ func ErrorCheck(acq *Acquisition, own *Body) (check Check, problem string) {
 		if AssertsNoErr(info, s, acq.ErrVar) {
 			check.Stmt = c
 			return check, ""
+		}
+		if nilGuarded(info, s, acq.Resp) && !Mentions(info, s, acq.ErrVar) {
+			// if resp != nil { r.Header = resp.Header }: a use that
+			// cannot meet a nil response, before the check.
+			continue
 		}
 		if d, ok := s.(*ast.DeferStmt); ok && check.Early == nil {
 			w := NewPaths(info, acq.Fn, acq.Resp, own)
@@ -327,4 +334,143 @@ func nilSafeDefer(info *types.Info, d *ast.DeferStmt, di *Defer, resp *types.Var
 		return found
 	}
 	return false
+}
+
+// IsHead reports whether the response of the acquisition answers a HEAD
+// request, which carries no body: http.Head, (*http.Client).Head, Do or
+// RoundTrip of a request made with the method HEAD (http.NewRequest,
+// NewRequestWithContext, through req.WithContext and req.Clone, or a
+// request whose Method is set to HEAD), or a function whose summary says
+// that it returns the response of a HEAD request.
+func IsHead(info *types.Info, acq *Acquisition, callees Callees) bool {
+	fn := match.CalleeFunc(info, acq.Call)
+	if fn == nil {
+		return false
+	}
+	if fn.Pkg() != nil && fn.Pkg().Path() == match.NetHTTP {
+		switch fn.Name() {
+		case "Head":
+			return true
+		case "Do", "RoundTrip":
+			if len(acq.Call.Args) == 1 {
+				return headRequest(info, acq.Fn, acq.Call.Args[0], 0)
+			}
+		}
+		return false
+	}
+	h, ok := callees.(interface{ Head(*types.Func) bool })
+	return ok && h.Head(fn.Origin())
+}
+
+// headRequest reports whether the request expression e, in fn, is made
+// with the method HEAD.
+func headRequest(info *types.Info, fn inspector.Cursor, e ast.Expr, depth int) bool {
+	if depth > 4 {
+		return false
+	}
+	e = ast.Unparen(e)
+	if call, ok := e.(*ast.CallExpr); ok {
+		callee := match.CalleeFunc(info, call)
+		switch {
+		case match.IsMethod(callee, match.NetHTTP, "Request", "WithContext"), match.IsMethod(callee, match.NetHTTP, "Request", "Clone"):
+			return headRequest(info, fn, call.Fun.(*ast.SelectorExpr).X, depth+1)
+		case match.IsFunc(callee, match.NetHTTP, "NewRequest") && len(call.Args) == 3:
+			return isHeadMethod(info, call.Args[0])
+		case match.IsFunc(callee, match.NetHTTP, "NewRequestWithContext") && len(call.Args) == 4:
+			return isHeadMethod(info, call.Args[1])
+		}
+		return false
+	}
+	v := match.LocalVar(info, e)
+	if v == nil {
+		return false
+	}
+	// Every value the variable is given must be a HEAD request, or the
+	// method it is given HEAD.
+	found := false
+	for c := range fn.Preorder((*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil)) {
+		var lhs, rhs []ast.Expr
+		switch n := c.Node().(type) {
+		case *ast.AssignStmt:
+			lhs, rhs = n.Lhs, n.Rhs
+		case *ast.ValueSpec:
+			for _, id := range n.Names {
+				lhs = append(lhs, id)
+			}
+			rhs = n.Values
+		}
+		for i, l := range lhs {
+			if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && sel.Sel.Name == "Method" && match.LocalVar(info, sel.X) == v && len(rhs) == len(lhs) {
+				if !isHeadMethod(info, rhs[i]) {
+					return false
+				}
+				found = true
+				continue
+			}
+			if match.LocalVar(info, l) != v {
+				continue
+			}
+			var r ast.Expr
+			switch {
+			case len(rhs) == len(lhs):
+				r = rhs[i]
+			case len(rhs) == 1 && i == 0:
+				r = rhs[0] // req, err := http.NewRequest(...)
+			default:
+				return false
+			}
+			if !headRequest(info, fn, r, depth+1) {
+				return false
+			}
+			found = true
+		}
+	}
+	return found
+}
+
+// isHeadMethod reports whether e is the constant "HEAD".
+func isHeadMethod(info *types.Info, e ast.Expr) bool {
+	tv, ok := info.Types[e]
+	return ok && tv.Value != nil && tv.Value.Kind() == constant.String && constant.StringVal(tv.Value) == "HEAD"
+}
+
+// headerCheck finds the check of an acquisition made in the header of an
+// if statement: if resp, err = c.Do(req); err != nil { return } (the
+// variables declared outside the if, which they outlive) is an ordinary
+// check, after which the deferred close goes; if resp, err := f(); err ==
+// nil { ... } guards the block the response is used in.
+func headerCheck(info *types.Info, acq *Acquisition, name, v string) (Check, string) {
+	problem := fmt.Sprintf("%s is called in the header of a statement; drain and close %s.Body by hand", name, v)
+	if acq.Stmt.ParentEdgeKind() != edge.IfStmt_Init {
+		return Check{}, problem
+	}
+	ifc := acq.Stmt.Parent()
+	ifs := ifc.Node().(*ast.IfStmt)
+	as, ok := acq.Stmt.Node().(*ast.AssignStmt)
+	if !ok || StmtList(ifc) == nil {
+		return Check{}, problem
+	}
+	switch {
+	case as.Tok == token.ASSIGN && ifs.Else == nil && TestsErr(info, ifs.Cond, acq.ErrVar) &&
+		!Mentions(info, ifs.Cond, acq.Resp) && Terminates(info, ifs.Body):
+		return Check{Stmt: ifc}, ""
+	case ifs.Else == nil && TestsNoErr(info, ifs.Cond, acq.ErrVar) && !mentionsOutsideNilTest(info, ifs.Cond, acq.Resp):
+		return Check{Stmt: ifc, Guard: true}, ""
+	}
+	return Check{}, problem
+}
+
+// nilGuarded reports whether a statement uses v only inside if v != nil
+// (or if v == nil { ... } else { ... }, in the else), with no else that
+// uses it.
+func nilGuarded(info *types.Info, s ast.Stmt, v *types.Var) bool {
+	ifs, ok := s.(*ast.IfStmt)
+	if !ok || ifs.Init != nil {
+		return false
+	}
+	be, ok := ast.Unparen(ifs.Cond).(*ast.BinaryExpr)
+	if !ok || be.Op != token.NEQ || !(isVar(info, be.X, v) && isNil(info, be.Y) || isNil(info, be.X) && isVar(info, be.Y, v)) {
+		return false
+	}
+	return ifs.Else == nil || !Mentions(info, ifs.Else, v)
 }

@@ -187,6 +187,11 @@ func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
 func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 	info := b.cfg.Info
 	call := callCur.Node().(*ast.CallExpr)
+	if tv, ok := info.Types[call.Fun]; ok && tv.IsType() {
+		// io.Reader(resp.Body): the same value, seen as another type.
+		b.tracker.Follow(callCur, kind)
+		return
+	}
 	if callCur.ParentEdgeKind() == edge.GoStmt_Call {
 		b.escape("used by a goroutine")
 		return

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 
@@ -18,10 +19,13 @@ type PathState struct {
 	EOF      bool // read to EOF or drained explicitly
 	Deferred bool // a deferred Close (or handler) is registered
 	Drained  bool // a deferred drain (or handler) is registered
+	// NoBody: on this path the response has no body to read (a 204 or a
+	// 304, tested), so closing it without a drain loses nothing.
+	NoBody bool
 }
 
 func meet(a, b PathState) PathState {
-	return PathState{a.Closed && b.Closed, a.EOF && b.EOF, a.Deferred && b.Deferred, a.Drained && b.Drained}
+	return PathState{a.Closed && b.Closed, a.EOF && b.EOF, a.Deferred && b.Deferred, a.Drained && b.Drained, a.NoBody && b.NoBody}
 }
 
 // An Exit is a point where the function loses the body, with what is
@@ -69,6 +73,10 @@ type Paths struct {
 	Problem string
 	// ErrResult is the index of the function's error result, or -1.
 	ErrResult int
+	// Full walks every path to its end, even past the point where the
+	// body is read and its close deferred (for summaries that need the
+	// state at each return).
+	Full bool
 }
 
 // walkCtx says where a statement is: depth 0 is the list holding the
@@ -132,7 +140,7 @@ func (w *Paths) from(c inspector.Cursor, ok bool, st PathState, end string) {
 		if !falls || w.Problem != "" {
 			return
 		}
-		if st.EOF && (st.Closed || st.Deferred) {
+		if st.EOF && (st.Closed || st.Deferred) && !w.Full {
 			// Read to EOF and closed (or to be closed on return) on
 			// every path that gets here: nothing after can lose the
 			// connection any more.
@@ -201,11 +209,19 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 	case *ast.LabeledStmt:
 		return w.stmt(c.ChildAt(edge.LabeledStmt_Stmt, -1), st, ctx)
 	case *ast.IfStmt:
+		if d, ok := w.guardedDefer(n); ok {
+			// if resp.Body != nil { defer resp.Body.Close() }: a client's
+			// response always has a Body, so the guard always holds.
+			return w.DeferStmt(c, d, st, ctx.depth == 0), true
+		}
 		if n.Init != nil {
 			st = w.events(c, c.ChildAt(edge.IfStmt_Init, -1), st)
 		}
 		st = w.events(c, c.ChildAt(edge.IfStmt_Cond, -1), st)
 		bst := st
+		if w.testsNoBody(n.Cond) {
+			bst.NoBody, bst.EOF = true, true // nothing to read: as good as read
+		}
 		if done, ok := w.errorFromHandler(c, n); ok {
 			// if err := requireOK(resp); err != nil { ... }: the helper
 			// drained or closed the body before returning the error.
@@ -213,9 +229,13 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 			bst.EOF = bst.EOF || done.EOF
 		}
 		a, fa := w.list(c.ChildAt(edge.IfStmt_Body, -1), bst, deeper(ctx))
-		b, fb := st, true
+		est := st
+		if w.testsBodyStatus(n.Cond) {
+			est.NoBody, est.EOF = true, true // if resp.StatusCode != http.StatusNoContent { ... }: otherwise, no body
+		}
+		b, fb := est, true
 		if n.Else != nil {
-			b, fb = w.stmt(c.ChildAt(edge.IfStmt_Else, -1), st, deeper(ctx))
+			b, fb = w.stmt(c.ChildAt(edge.IfStmt_Else, -1), est, deeper(ctx))
 		}
 		switch {
 		case fa && fb:
@@ -253,6 +273,9 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 				if cn.Comm == nil {
 					hasDefault = true
 				}
+			}
+			if cc, ok := clause.Node().(*ast.CaseClause); ok && w.casesNoBody(c.Node().(ast.Stmt), cc) {
+				cst.NoBody, cst.EOF = true, true
 			}
 			falls := true
 			for x := range clause.Children() {
@@ -359,6 +382,101 @@ func (w *Paths) returnsErr(r *ast.ReturnStmt) int {
 		return 0
 	}
 	return 1
+}
+
+// guardedDefer reports whether an if statement is a deferred close (or
+// handler) of the body guarded by a test of the response or its Body
+// against nil, and returns the defer.
+func (w *Paths) guardedDefer(n *ast.IfStmt) (*ast.DeferStmt, bool) {
+	if n.Init != nil || n.Else != nil || len(n.Body.List) != 1 {
+		return nil, false
+	}
+	d, ok := n.Body.List[0].(*ast.DeferStmt)
+	if !ok {
+		return nil, false
+	}
+	be, ok := ast.Unparen(n.Cond).(*ast.BinaryExpr)
+	if !ok || be.Op != token.NEQ {
+		return nil, false
+	}
+	x := be.X
+	if isNil(w.Info, be.X) {
+		x = be.Y
+	} else if !isNil(w.Info, be.Y) {
+		return nil, false
+	}
+	x = ast.Unparen(x)
+	if sel, ok := x.(*ast.SelectorExpr); ok && sel.Sel.Name == "Body" {
+		x = ast.Unparen(sel.X)
+	}
+	if !isVar(w.Info, x, w.Root) {
+		return nil, false
+	}
+	return d, true
+}
+
+// noBodyStatuses are the statuses whose responses carry no body.
+var noBodyStatuses = map[int64]bool{204: true, 304: true}
+
+// testsNoBody reports whether cond holds only for a status without a
+// body: resp.StatusCode == http.StatusNoContent (or 304), alone or in a
+// ||.
+func (w *Paths) testsNoBody(cond ast.Expr) bool {
+	switch e := ast.Unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.LOR:
+			return w.testsNoBody(e.X) && w.testsNoBody(e.Y)
+		case token.EQL:
+			return w.isStatusCode(e.X) && w.isNoBodyStatus(e.Y) || w.isStatusCode(e.Y) && w.isNoBodyStatus(e.X)
+		}
+	}
+	return false
+}
+
+// testsBodyStatus reports whether cond fails only for a status without a
+// body: resp.StatusCode != http.StatusNoContent (or 304), alone or in a
+// &&.
+func (w *Paths) testsBodyStatus(cond ast.Expr) bool {
+	switch e := ast.Unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.LAND:
+			return w.testsBodyStatus(e.X) && w.testsBodyStatus(e.Y)
+		case token.NEQ:
+			return w.isStatusCode(e.X) && w.isNoBodyStatus(e.Y) || w.isStatusCode(e.Y) && w.isNoBodyStatus(e.X)
+		}
+	}
+	return false
+}
+
+// casesNoBody reports whether a case of a switch on resp.StatusCode lists
+// only statuses without a body.
+func (w *Paths) casesNoBody(n ast.Stmt, cc *ast.CaseClause) bool {
+	sw, ok := n.(*ast.SwitchStmt)
+	if !ok || sw.Tag == nil || !w.isStatusCode(sw.Tag) || len(cc.List) == 0 {
+		return false
+	}
+	for _, e := range cc.List {
+		if !w.isNoBodyStatus(e) {
+			return false
+		}
+	}
+	return true
+}
+
+func (w *Paths) isStatusCode(e ast.Expr) bool {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == "StatusCode" && isVar(w.Info, sel.X, w.Root)
+}
+
+func (w *Paths) isNoBodyStatus(e ast.Expr) bool {
+	tv, ok := w.Info.Types[e]
+	if !ok || tv.Value == nil {
+		return false
+	}
+	v, ok := constant.Int64Val(constant.ToInt(tv.Value))
+	return ok && noBodyStatuses[v]
 }
 
 // returnedHandlerErr reports whether a return statement returns, as the
@@ -492,7 +610,7 @@ func (w *Paths) events(stmt, c inspector.Cursor, st PathState) PathState {
 			return
 		}
 		if w.Own.Closes[call] {
-			w.Closes = append(w.Closes, Close{Stmt: listStmt, NeedDrain: !st.EOF})
+			w.Closes = append(w.Closes, Close{Stmt: listStmt, NeedDrain: !st.EOF && !st.NoBody})
 			st.Closed = true
 		}
 		if w.Own.EOF[call] {
