@@ -2,8 +2,8 @@ package flow
 
 import (
 	"fmt"
-	"go/constant"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 
