@@ -392,12 +392,22 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 			}
 			steps = append(steps, insertAfter(closer.Stmt, dc.drainCloseDefer(v)))
 		default:
-			if allRead && leaks && len(plains) == 0 {
+			if allRead && leaks {
 				// Read to the end on every path (by the function or a
 				// callee) but not closed on all: the close is all it
-				// needs.
-				steps = append(steps, insertAfterCheck(dc.closeDefer(v)))
+				// needs, the one the code defers later moved up to the
+				// check if there is one.
 				why = fmt.Sprintf("%s.Body is read to the end but not closed on every path, so its connection is never reused: close it right after the error check", v)
+				if len(plains) == 0 {
+					steps = append(steps, insertAfterCheck(dc.closeDefer(v)))
+					break
+				}
+				if !isNextStmt(plains[0], anchor) {
+					steps = append(steps, moveAfterCheck(plains[0]))
+				}
+				for _, p := range plains[1:] {
+					steps = append(steps, remove(p))
+				}
 				break
 			}
 			replaced := false

@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"go/ast"
 	"go/types"
+	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -135,7 +137,7 @@ func Relevant(pkg *types.Package) bool {
 
 func run(pass *analysis.Pass) (any, error) {
 	s := &Summaries{info: pass.TypesInfo, pkg: pass.Pkg, imported: map[*types.Func]*FuncFact{}, local: map[*types.Func]*localFunc{}}
-	if !Relevant(pass.Pkg) {
+	if !Relevant(pass.Pkg) || standard(pass) {
 		return s, nil
 	}
 	for _, of := range pass.AllObjectFacts() {
@@ -161,6 +163,21 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	return s, nil
+}
+
+// standard reports whether the pass is over a package of the standard
+// library, whose functions are known without summaries (see flow's
+// stdlib.go): every driver then sees the same facts, whether it analyzes
+// the standard library (go vet) or not (httpfix).
+func standard(pass *analysis.Pass) bool {
+	first, _, _ := strings.Cut(pass.Pkg.Path(), "/")
+	if strings.Contains(first, ".") || len(pass.Files) == 0 {
+		return false
+	}
+	name := filepath.ToSlash(pass.Fset.File(pass.Files[0].FileStart).Name())
+	goroot := filepath.ToSlash(runtime.GOROOT())
+	return goroot != "" && strings.HasPrefix(name, goroot+"/src/") ||
+		strings.Contains(name, "/golang.org/toolchain@") // a toolchain the go command switched to
 }
 
 // worthSummary reports whether fn takes a parameter that may be a

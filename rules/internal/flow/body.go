@@ -142,6 +142,14 @@ func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
 			if isCall && InsideLoop(p.Parent(), fn) {
 				b.Stream = true // Scan, Decode, ReadString... in a loop
 			}
+			if !isCall {
+				if s, ok := info.Selections[sel]; ok && s.Kind() == types.MethodVal {
+					// dec.Decode as a value still reads the body: it is
+					// followed like the decoder, so returning it keeps
+					// the body and calling it in a loop streams it.
+					b.tracker.Follow(p, KindDerived)
+				}
+			}
 		}
 		return true
 	case edge.CallExpr_Fun:
