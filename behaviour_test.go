@@ -192,6 +192,13 @@ func TestBehaviour(t *testing.T) {
 		fixes:   []string{"drainclose"},
 		runs:    []behaviourRun{losesAll(seqWorkload("")), losesAll(concWorkload(""))},
 	}, {
+		// The body handed to the caller on success, dropped unclosed
+		// with the error of every other status.
+		program: "handed_on",
+		flags:   []string{"-rules=drainclose"},
+		fixes:   []string{"drainclose"},
+		runs:    []behaviourRun{losesAll(seqWorkload("")), losesAll(concWorkload(""))},
+	}, {
 		// Seed 001, misuse two: http.Get from concurrent workers.
 		program: "get_workers",
 		flags:   []string{"-rules=defaultclient"},

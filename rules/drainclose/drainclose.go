@@ -22,6 +22,7 @@ import (
 	"github.com/dave/dst"
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/httpfix/httpfix/rules/config"
@@ -136,13 +137,17 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		Info: dc.info, Fn: acq.Fn, Root: acq.Resp, RootKind: flow.KindResp,
 		After: acq.Stmt.Node().End(), Callees: dc.callees,
 	})
-	if own.Escapes {
+	// A body that escapes only by being returned (return resp.Body, a
+	// stream built on it) is the caller's on the paths that return it,
+	// and still this function's on the others.
+	handsOn := len(own.Returns) > 0 || len(own.Handed) > 0
+	if own.Escapes && (own.EscapesElsewhere || len(own.Handed) == 0) {
 		return // someone else's body
 	}
 	if acq.Problem != "" {
 		// resp, _ := r(req) in a function that hands resp on (a test's
 		// fake responder, a wrapper): the caller decides.
-		if len(own.Returns) == 0 {
+		if !handsOn {
 			s.Reportf(acq.Call.Pos(), "%s", acq.Problem)
 		}
 		return
@@ -155,7 +160,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	// Find the error check the defer goes after.
 	check, problem := flow.ErrorCheck(acq, own)
 	if problem != "" {
-		if len(own.Returns) > 0 {
+		if handsOn {
 			return // return resp, err unchecked: a wrapper handing the response on
 		}
 		s.Reportf(acq.Call.Pos(), "%s", problem)
@@ -191,20 +196,24 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		w.Region(anchor, init)
 	}
 	if w.Problem != "" {
-		s.Reportf(acq.Call.Pos(), "%s", w.Problem)
-		return
-	}
-	// A response returned to the caller with its body open is the
-	// caller's; one returned with its body closed (for its status or
-	// headers) is still this function's to drain.
-	for _, e := range w.Exits {
-		if e.Return != nil && own.Returns[e.Return] && !e.State.Closed && !e.State.Deferred {
-			return
+		if !own.Escapes {
+			s.Reportf(acq.Call.Pos(), "%s", w.Problem)
 		}
+		return
 	}
 	// A HEAD request's response has no body: it needs its close, no drain.
 	drain := dc.drain && !own.Stream && !flow.IsHead(dc.info, acq, dc.callees)
 	inLoop := flow.InsideLoop(acq.Stmt, acq.Fn)
+
+	// A response returned to the caller with its body open is the
+	// caller's on that path; one returned with its body closed (for its
+	// status or headers) is still this function's to drain.
+	for _, e := range w.Exits {
+		if e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return] && !e.State.Closed && !e.State.Deferred) {
+			dc.fixLostPaths(f, acq, own, w, drain, early != nil || inLoop)
+			return
+		}
+	}
 
 	var steps []step
 	var why string
@@ -431,6 +440,84 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	dc.apply(f, acq, why, steps)
 }
 
+// fixLostPaths fixes a function that hands the body to its caller on
+// some paths (return resp, return resp.Body, a stream built on it) and
+// loses it on others: an error for a status it does not want, returned
+// with the body neither closed nor handed on. Each such return gets the
+// close (and, for a body not read to its end, the drain) right before
+// it; a defer could not do it, since it would close the body the other
+// paths hand on. A return that still reads the body (return nil,
+// parseError(resp)) gets a deferred close instead, which runs after it.
+// Anything the walk cannot place (a path that falls off the end, a
+// deferred close already registered, a loop) is left alone: the old
+// code is wrong there, but not in a way a local edit can be shown to
+// fix.
+func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flow.Body, w *flow.Paths, drain, unsafe bool) {
+	if unsafe || len(w.Defers) > 0 || own.Reassigned || len(own.BodyWrites) > 0 {
+		return
+	}
+	v := acq.Resp.Name()
+	var steps []step
+	why := ""
+	for _, e := range w.Exits {
+		if e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return]) || e.State.Closed || e.State.Deferred {
+			continue
+		}
+		if e.Return == nil {
+			return
+		}
+		ret, ok := acq.Fn.FindNode(e.Return)
+		if !ok || flow.EnclosingFunc(ret) != acq.Fn.Node() || ret.ParentEdgeKind() != edge.BlockStmt_List && ret.ParentEdgeKind() != edge.CaseClause_Body && ret.ParentEdgeKind() != edge.CommClause_Body {
+			return
+		}
+		needDrain := drain && !e.State.EOF && !e.State.NoBody
+		if dc.readsTracked(own, e.Return) {
+			stmt := dc.closeDefer(v)
+			if needDrain {
+				stmt = dc.drainCloseDefer(v)
+			}
+			steps = append(steps, insertBefore(ret, stmt))
+		} else {
+			if needDrain {
+				steps = append(steps, insertBefore(ret, dc.drainStmt(v)))
+			}
+			steps = append(steps, insertBefore(ret, dc.closeStmt(v)))
+		}
+		why = fmt.Sprintf("%s.Body is handed to the caller on some paths, but returned neither closed nor handed on on others, so its connection is never reused there: close it before those returns", v)
+		if needDrain {
+			why = fmt.Sprintf("%s.Body is handed to the caller on some paths, but returned neither closed nor handed on on others, so its connection is never reused there: drain and close it before those returns", v)
+		}
+	}
+	steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
+	dc.apply(f, acq, why, steps)
+}
+
+// readsTracked reports whether the results of ret use the response, its
+// body or anything built on them.
+func (dc *drainClose) readsTracked(own *flow.Body, ret *ast.ReturnStmt) bool {
+	found := false
+	for _, r := range ret.Results {
+		ast.Inspect(r, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name != "Body" {
+				// resp.Status, resp.Header: the response's metadata, which
+				// a closed body leaves as it was.
+				if id, ok := sel.X.(*ast.Ident); ok && match.IsResponsePtr(dc.info.TypeOf(id)) {
+					if s, ok := dc.info.Selections[sel]; ok && s.Kind() == types.FieldVal {
+						return false
+					}
+				}
+			}
+			if id, ok := n.(*ast.Ident); ok {
+				if v, ok := dc.info.Uses[id].(*types.Var); ok && own.Tracks(v) {
+					found = true
+				}
+			}
+			return !found
+		})
+	}
+	return found
+}
+
 // drainBeforeCloses adds, to steps, a drain before every Close of the
 // body that is not deferred and may run with the body unread.
 func (dc *drainClose) drainBeforeCloses(closes []flow.Close, v string, steps []step, why string) ([]step, string) {
@@ -480,6 +567,12 @@ func (dc *drainClose) closeDefer(v string) dst.Stmt {
 	return edit.Snippet(fmt.Sprintf("defer %s.Body.Close()", v), nil)[0]
 }
 
+// closeStmt returns v.Body.Close(), its error dropped as the deferred
+// close's is: the body's data has already been given up on this path.
+func (dc *drainClose) closeStmt(v string) dst.Stmt {
+	return edit.Snippet(fmt.Sprintf("_ = %s.Body.Close()", v), nil)[0]
+}
+
 // drainStmt returns the bounded drain of v's body.
 func (dc *drainClose) drainStmt(v string) dst.Stmt {
 	return edit.Snippet(fmt.Sprintf("_, _ = io.CopyN(io.Discard, %s.Body, %d)", v, dc.cfg.DrainLimit), map[string]string{"io": "io"})[0]
@@ -489,6 +582,13 @@ func (dc *drainClose) insertDrainBefore(stmt inspector.Cursor, v string) step {
 	return func(x *edit.Fix) bool {
 		s, ok := edit.SlotOf(x, stmt)
 		return ok && s.InsertBefore(dc.drainStmt(v))
+	}
+}
+
+func insertBefore(anchor inspector.Cursor, stmt dst.Stmt) step {
+	return func(x *edit.Fix) bool {
+		s, ok := edit.SlotOf(x, anchor)
+		return ok && s.InsertBefore(dst.Clone(stmt).(dst.Stmt))
 	}
 }
 

@@ -36,6 +36,13 @@ type Body struct {
 	OnError   map[*ast.CallExpr]State // helpers: what they leave done when they return an error
 	Handlers  map[*ast.CallExpr]bool  // calls of other functions handed the response or its body
 	Returns   map[*ast.ReturnStmt]bool
+	// Handed are the return statements of the function (not of a literal
+	// in it) that hand the body, or something built on it, to the caller.
+	Handed map[*ast.ReturnStmt]bool
+	// EscapesElsewhere says that the body escapes otherwise than by a
+	// return of the function: stored, sent, kept by a callee, used by a
+	// goroutine, returned by a function literal.
+	EscapesElsewhere bool
 	// BodyWrites are the assignments that replace the response's Body.
 	BodyWrites map[*ast.AssignStmt]bool
 
@@ -72,6 +79,7 @@ func AnalyzeBody(cfg BodyConfig) *Body {
 		OnError:    map[*ast.CallExpr]State{},
 		Handlers:   map[*ast.CallExpr]bool{},
 		Returns:    map[*ast.ReturnStmt]bool{},
+		Handed:     map[*ast.ReturnStmt]bool{},
 		BodyWrites: map[*ast.AssignStmt]bool{},
 		cfg:        &cfg,
 	}
@@ -91,10 +99,14 @@ func AnalyzeBody(cfg BodyConfig) *Body {
 }
 
 func (b *Body) escape(why string) {
+	b.EscapesElsewhere = true
 	if !b.Escapes {
 		b.Escapes, b.EscapeWhy = true, why
 	}
 }
+
+// Tracks reports whether v holds the value or something the flow follows.
+func (b *Body) Tracks(v *types.Var) bool { return b.tracker.Tracks(v) }
 
 // hook classifies what happens to a tracked value at cur.
 func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
@@ -165,6 +177,13 @@ func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
 	case edge.ReturnStmt_Results:
 		if kind == KindResp {
 			b.Returns[p.Node().(*ast.ReturnStmt)] = true
+			return true
+		}
+		if ret := p.Node().(*ast.ReturnStmt); EnclosingFunc(p) == b.cfg.Fn.Node() {
+			b.Handed[ret] = true
+			if !b.Escapes {
+				b.Escapes, b.EscapeWhy = true, "returned"
+			}
 			return true
 		}
 		b.escape("returned")

@@ -164,3 +164,15 @@ func AssertsNoErr(info *types.Info, s ast.Stmt, errVar types.Object) bool {
 	}
 	return false
 }
+
+// EnclosingFunc returns the innermost *ast.FuncDecl or *ast.FuncLit
+// around the node at c, or nil.
+func EnclosingFunc(c inspector.Cursor) ast.Node {
+	for p := c.Parent(); p.Valid(); p = p.Parent() {
+		switch n := p.Node().(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return n
+		}
+	}
+	return nil
+}

@@ -89,6 +89,16 @@ func (f *Tracker) Follow(cur inspector.Cursor, k Kind) {
 	f.queue = append(f.queue, queued{cur, k})
 }
 
+// Tracks reports whether the variable v is followed, as any kind.
+func (f *Tracker) Tracks(v *types.Var) bool {
+	for k := KindResp; k <= KindDerived; k++ {
+		if f.tracked[trackedVar{v, k}] {
+			return true
+		}
+	}
+	return false
+}
+
 // run follows everything queued until nothing is left.
 func (f *Tracker) Run() {
 	for len(f.queue) > 0 {
