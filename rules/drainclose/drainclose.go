@@ -18,6 +18,7 @@ import (
 	"go/ast"
 	"go/types"
 	"go/version"
+	"slices"
 
 	"github.com/dave/dst"
 	"golang.org/x/tools/go/analysis"
@@ -269,13 +270,13 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		return
 	}
 
-	// Deferred closes registered inside a branch cannot be moved or
-	// replaced safely.
-	for _, d := range w.Defers {
-		if !d.TopLevel && !d.Handler {
-			s.Reportf(acq.Call.Pos(), "%s.Body is closed by a defer inside a branch; drain and close it by hand right after the error check", v)
-			return
-		}
+	// Deferred closes registered inside a branch cannot be moved; a plain
+	// one is made to drain where it is.
+	branchClosures, branchPlains, ok := dc.branchDefersApart(acq, own, w, drain)
+	branchSteps := append(slices.Clip(branchClosures), branchPlains...)
+	if !ok {
+		s.Reportf(acq.Call.Pos(), "%s.Body is closed by a defer inside a branch, and %s or its Body is assigned again later: drain and close it by hand right after the error check", v, v)
+		return
 	}
 
 	leaks, undrained, allRead := false, false, true
@@ -342,6 +343,14 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 			why = earlyWhy
 		}
 		steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
+		if len(branchSteps) > 0 {
+			// A defer inside a branch runs before the handler: it drains
+			// too.
+			steps = append(steps, branchSteps...)
+			if why == "" {
+				why = branchWhy(v)
+			}
+		}
 		dc.apply(f, acq, why, steps)
 		return
 	}
@@ -368,6 +377,8 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		}
 		for i, d := range all {
 			switch {
+			case !d.TopLevel && !d.Handler:
+				// a plain defer inside a branch: branchDefers' business
 			case d.Closure:
 				closures = append(closures, d)
 			case d.Handler:
@@ -419,6 +430,16 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 				}
 				break
 			}
+			// The drain-close right after the check runs on every path:
+			// the plain defers inside branches are redundant now. A
+			// closure inside a branch, registered after it, runs before
+			// it, and still drains before its close.
+			for _, d := range w.Defers {
+				if !d.TopLevel && !d.Handler && !d.Closure {
+					steps = append(steps, remove(d.Stmt))
+				}
+			}
+			branchSteps = branchClosures
 			replaced := false
 			for _, p := range plains {
 				if !replaced && (guard == nil && isNextStmt(p, anchor) || guard != nil && isFirstIn(p, guard)) {
@@ -437,7 +458,65 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		why = earlyWhy
 	}
 	steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
+	if len(branchSteps) > 0 {
+		steps = append(steps, branchSteps...)
+		if why == "" {
+			why = branchWhy(v)
+		}
+	}
 	dc.apply(f, acq, why, steps)
+}
+
+func branchWhy(v string) string {
+	return fmt.Sprintf("%s.Body is closed by a deferred Close inside a branch without being read to the end on some paths from it, so its connection is not reused: drain it in that deferred close", v)
+}
+
+// branchDefers makes each plain defer v.Body.Close() inside a branch
+// drain the body before it closes it, where some path from the defer
+// leaves the body unread. It stays where it is: it closes on the paths
+// through its branch, and nowhere else. In place, the deferred
+// drain-close is the same close: it runs when the function returns,
+// after whatever the function hands on, and it closes the body the
+// defer saw, since the variable is not assigned again and its Body not
+// replaced (else ok is false, and the site is left to a person). A
+// deferred closure inside a branch gets the drain before its close.
+func (dc *drainClose) branchDefers(acq *flow.Acquisition, own *flow.Body, w *flow.Paths, drain bool) (steps []step, ok bool) {
+	closures, plains, ok := dc.branchDefersApart(acq, own, w, drain)
+	return append(closures, plains...), ok
+}
+
+// branchDefersApart is branchDefers, with the steps of closures and of
+// plain defers apart.
+func (dc *drainClose) branchDefersApart(acq *flow.Acquisition, own *flow.Body, w *flow.Paths, drain bool) (closures, plains []step, ok bool) {
+	for _, d := range w.Defers {
+		if d.TopLevel || d.Handler {
+			continue
+		}
+		if own.Reassigned || len(own.BodyWrites) > 0 {
+			return nil, nil, false
+		}
+		if !drain || d.Drains {
+			continue // closed, and that is all it needs
+		}
+		from := flow.NewPaths(dc.info, acq.Fn, acq.Resp, own)
+		from.Region(d.Stmt, flow.PathState{Deferred: true})
+		if from.Problem != "" {
+			return nil, nil, false
+		}
+		for _, e := range from.Exits {
+			if !e.State.EOF && !e.State.NoBody && !e.State.Drained {
+				if d.Closure {
+					// defer func() { ...; resp.Body.Close() }(): the
+					// drain goes before the close, in the closure.
+					closures = append(closures, dc.insertDrainBefore(d.CloseStmt, acq.Resp.Name()))
+				} else {
+					plains = append(plains, replace(d.Stmt, dc.drainCloseDefer(acq.Resp.Name())))
+				}
+				break
+			}
+		}
+	}
+	return closures, plains, true
 }
 
 // fixLostPaths fixes a function that hands the body to its caller on
@@ -453,12 +532,23 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 // code is wrong there, but not in a way a local edit can be shown to
 // fix.
 func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flow.Body, w *flow.Paths, drain, unsafe bool) {
-	if unsafe || len(w.Defers) > 0 || own.Reassigned || len(own.BodyWrites) > 0 {
+	if unsafe || own.Reassigned || len(own.BodyWrites) > 0 {
 		return
 	}
+	for _, d := range w.Defers {
+		if d.TopLevel {
+			return // closes what the other paths hand on
+		}
+	}
 	v := acq.Resp.Name()
-	var steps []step
+	steps, ok := dc.branchDefers(acq, own, w, drain)
+	if !ok {
+		return
+	}
 	why := ""
+	if len(steps) > 0 {
+		why = branchWhy(v)
+	}
 	for _, e := range w.Exits {
 		if e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return]) || e.State.Closed || e.State.Deferred {
 			continue
