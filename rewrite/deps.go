@@ -106,26 +106,18 @@ func batchDeps(work []*packages.Package) [][]int {
 }
 
 // factAnalyzers returns the analyzers that the roots require, directly or
-// not, and that compute facts, with what they require: what must run on
-// a dependency for its facts to be known.
+// not, and that compute facts: what must run on a dependency for its
+// facts to be known (with what they require, which analyze adds).
 func factAnalyzers(roots []Analyzer) []*analysis.Analyzer {
+	var as []*analysis.Analyzer
+	for _, r := range roots {
+		as = append(as, r.Analyzer)
+	}
 	var out []*analysis.Analyzer
-	seen := map[*analysis.Analyzer]bool{}
-	var visit func(a *analysis.Analyzer)
-	visit = func(a *analysis.Analyzer) {
-		if seen[a] {
-			return
-		}
-		seen[a] = true
-		for _, r := range a.Requires {
-			visit(r)
-		}
+	for _, a := range requiredOrder(as) {
 		if len(a.FactTypes) > 0 {
 			out = append(out, a)
 		}
-	}
-	for _, r := range roots {
-		visit(r.Analyzer)
 	}
 	return out
 }

@@ -6,66 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
+	"github.com/httpfix/httpfix/rewrite/textdiff"
 )
-
-// splitLines splits s into lines, each keeping its "\n"; a last line
-// without one is kept as is.
-func splitLines(s string) []string {
-	if s == "" {
-		return nil
-	}
-	lines := strings.SplitAfter(s, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
-}
-
-// An edit is one step of a line diff: a run of n lines equal in both
-// texts, or deleted from the first, or inserted from the second.
-type edit struct {
-	op diffmatchpatch.Operation
-	n  int
-}
-
-// lineDiff returns the line edits that turn a into b. It uses go-diff's
-// line mode (lines mapped to runes, then a Myers diff) with no time limit,
-// so the result is the same on every run and every machine.
-func lineDiff(a, b []string) []edit {
-	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = 0
-	index := map[string]rune{}
-	encode := func(lines []string) []rune {
-		rs := make([]rune, len(lines))
-		for i, l := range lines {
-			r, ok := index[l]
-			if !ok {
-				r = rune(len(index) + 1)
-				if r >= 0xD800 { // skip the surrogate range, which is not valid in a rune string
-					r += 0x800
-				}
-				index[l] = r
-			}
-			rs[i] = r
-		}
-		return rs
-	}
-	ra, rb := encode(a), encode(b)
-	var edits []edit
-	for _, d := range dmp.DiffMainRunes(ra, rb, false) {
-		n := len([]rune(d.Text))
-		if n == 0 {
-			continue
-		}
-		if k := len(edits); k > 0 && edits[k-1].op == d.Type {
-			edits[k-1].n += n
-			continue
-		}
-		edits = append(edits, edit{d.Type, n})
-	}
-	return edits
-}
 
 // unifiedDiff writes a unified diff of old and new, with three lines of
 // context, naming the files a/name and b/name as git apply and patch -p1
@@ -74,28 +16,28 @@ func unifiedDiff(w io.Writer, name string, old, new []byte) error {
 	if bytes.Equal(old, new) {
 		return nil
 	}
-	a, b := splitLines(string(old)), splitLines(string(new))
-	edits := lineDiff(a, b)
+	a, b := textdiff.SplitLines(string(old)), textdiff.SplitLines(string(new))
+	edits := textdiff.Lines(a, b)
 
 	type line struct {
-		op   diffmatchpatch.Operation
+		op   textdiff.Op
 		text string
 	}
 	// Flatten the edits into a list of lines with their origin.
 	var all []line
 	ia, ib := 0, 0
 	for _, e := range edits {
-		for k := 0; k < e.n; k++ {
-			switch e.op {
-			case diffmatchpatch.DiffEqual:
-				all = append(all, line{e.op, a[ia]})
+		for k := 0; k < e.N; k++ {
+			switch e.Op {
+			case textdiff.Equal:
+				all = append(all, line{e.Op, a[ia]})
 				ia++
 				ib++
-			case diffmatchpatch.DiffDelete:
-				all = append(all, line{e.op, a[ia]})
+			case textdiff.Delete:
+				all = append(all, line{e.Op, a[ia]})
 				ia++
-			case diffmatchpatch.DiffInsert:
-				all = append(all, line{e.op, b[ib]})
+			case textdiff.Insert:
+				all = append(all, line{e.Op, b[ib]})
 				ib++
 			}
 		}
@@ -111,7 +53,7 @@ func unifiedDiff(w io.Writer, name string, old, new []byte) error {
 		// Find the next change.
 		j := i
 		la, lb := lineA, lineB
-		for j < len(all) && all[j].op == diffmatchpatch.DiffEqual {
+		for j < len(all) && all[j].op == textdiff.Equal {
 			j++
 			la++
 			lb++
@@ -126,7 +68,7 @@ func unifiedDiff(w io.Writer, name string, old, new []byte) error {
 		end := j
 		equalRun := 0
 		for k := j; k < len(all); k++ {
-			if all[k].op == diffmatchpatch.DiffEqual {
+			if all[k].op == textdiff.Equal {
 				equalRun++
 				if equalRun > 2*context {
 					break
@@ -139,10 +81,10 @@ func unifiedDiff(w io.Writer, name string, old, new []byte) error {
 		end = min(end+context, len(all))
 		countA, countB := 0, 0
 		for _, l := range all[start:end] {
-			if l.op != diffmatchpatch.DiffInsert {
+			if l.op != textdiff.Insert {
 				countA++
 			}
-			if l.op != diffmatchpatch.DiffDelete {
+			if l.op != textdiff.Delete {
 				countB++
 			}
 		}
@@ -150,9 +92,9 @@ func unifiedDiff(w io.Writer, name string, old, new []byte) error {
 		for _, l := range all[start:end] {
 			prefix := " "
 			switch l.op {
-			case diffmatchpatch.DiffDelete:
+			case textdiff.Delete:
 				prefix = "-"
-			case diffmatchpatch.DiffInsert:
+			case textdiff.Insert:
 				prefix = "+"
 			}
 			buf.WriteString(prefix)
@@ -163,10 +105,10 @@ func unifiedDiff(w io.Writer, name string, old, new []byte) error {
 		}
 		// Advance the line counters past the hunk.
 		for _, l := range all[i:end] {
-			if l.op != diffmatchpatch.DiffInsert {
+			if l.op != textdiff.Insert {
 				lineA++
 			}
-			if l.op != diffmatchpatch.DiffDelete {
+			if l.op != textdiff.Delete {
 				lineB++
 			}
 		}

@@ -72,16 +72,9 @@ type analysisResult struct {
 	err   error
 }
 
-// analyze runs the roots, and the analyzers they require, on pkg.
-func (e *engine) analyze(pkg *packages.Package, roots []*analysis.Analyzer, src *sources) (res analysisResult) {
-	defer func() {
-		if r := recover(); r != nil {
-			res.err = fmt.Errorf("internal error in an analyzer: %v", r)
-		}
-	}()
-	results := map[*analysis.Analyzer]any{}
-	local := map[*analysis.Analyzer]*localFacts{}
-	diags := map[*analysis.Analyzer][]analysis.Diagnostic{}
+// requiredOrder returns the roots and every analyzer they require,
+// directly or not, each after what it requires.
+func requiredOrder(roots []*analysis.Analyzer) []*analysis.Analyzer {
 	var order []*analysis.Analyzer
 	seen := map[*analysis.Analyzer]bool{}
 	var visit func(a *analysis.Analyzer)
@@ -98,6 +91,20 @@ func (e *engine) analyze(pkg *packages.Package, roots []*analysis.Analyzer, src 
 	for _, a := range roots {
 		visit(a)
 	}
+	return order
+}
+
+// analyze runs the roots, and the analyzers they require, on pkg.
+func (e *engine) analyze(pkg *packages.Package, roots []*analysis.Analyzer, src *sources) (res analysisResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			res.err = fmt.Errorf("internal error in an analyzer: %v", r)
+		}
+	}()
+	results := map[*analysis.Analyzer]any{}
+	local := map[*analysis.Analyzer]*localFacts{}
+	diags := map[*analysis.Analyzer][]analysis.Diagnostic{}
+	order := requiredOrder(roots)
 	module := &analysis.Module{}
 	if pkg.Module != nil {
 		module.Path, module.Version, module.GoVersion = pkg.Module.Path, pkg.Module.Version, pkg.Module.GoVersion

@@ -11,8 +11,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
 	"golang.org/x/tools/go/packages"
+
+	"github.com/httpfix/httpfix/rewrite/textdiff"
 )
 
 // verify type-checks the package again with the rewritten files in place
@@ -146,7 +147,7 @@ func (e *engine) verify(pkg *packages.Package, goVersion string, rewritten map[s
 // first non-blank column; the note then quotes the rewritten line, which
 // the original does not have.
 func originalPosition(path string, original, rewritten []byte, pos token.Position) (token.Position, string) {
-	orig, rew := splitLines(string(original)), splitLines(string(rewritten))
+	orig, rew := textdiff.SplitLines(string(original)), textdiff.SplitLines(string(rewritten))
 	out := token.Position{Filename: path, Line: 1, Column: 1}
 	if len(orig) == 0 || pos.Line < 1 || pos.Line > len(rew) {
 		return out, ""
@@ -154,22 +155,22 @@ func originalPosition(path string, original, rewritten []byte, pos token.Positio
 	target := pos.Line - 1 // 0-based line of the rewritten text
 	lo, lr := 0, 0         // lines of the original and the rewrite before the edit
 	replaced := -1         // 0-based first original line of a deletion just before
-	for _, e := range lineDiff(orig, rew) {
-		switch e.op {
-		case diffmatchpatch.DiffEqual:
-			if target < lr+e.n {
+	for _, e := range textdiff.Lines(orig, rew) {
+		switch e.Op {
+		case textdiff.Equal:
+			if target < lr+e.N {
 				out.Line = lo + (target - lr) + 1
 				out.Column = pos.Column
 				return out, ""
 			}
-			lo += e.n
-			lr += e.n
+			lo += e.N
+			lr += e.N
 			replaced = -1
-		case diffmatchpatch.DiffDelete:
+		case textdiff.Delete:
 			replaced = lo
-			lo += e.n
-		case diffmatchpatch.DiffInsert:
-			if target < lr+e.n {
+			lo += e.N
+		case textdiff.Insert:
+			if target < lr+e.N {
 				line := replaced // the first line the rewrite replaced
 				if line < 0 {
 					line = max(lo-1, 0) // the line the insertion follows
@@ -178,7 +179,7 @@ func originalPosition(path string, original, rewritten []byte, pos token.Positio
 				out.Column = firstColumn(orig[line])
 				return out, " (in the rewritten line `" + strings.TrimSpace(rew[target]) + "`)"
 			}
-			lr += e.n
+			lr += e.N
 			replaced = -1
 		}
 	}

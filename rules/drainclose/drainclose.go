@@ -343,14 +343,8 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 			why = earlyWhy
 		}
 		steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
-		if len(branchSteps) > 0 {
-			// A defer inside a branch runs before the handler: it drains
-			// too.
-			steps = append(steps, branchSteps...)
-			if why == "" {
-				why = branchWhy(v)
-			}
-		}
+		// A defer inside a branch runs before the handler: it drains too.
+		steps, why = withBranchDefers(steps, why, branchSteps, v)
 		dc.apply(f, acq, why, steps)
 		return
 	}
@@ -458,17 +452,17 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		why = earlyWhy
 	}
 	steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
-	if len(branchSteps) > 0 {
-		steps = append(steps, branchSteps...)
-		if why == "" {
-			why = branchWhy(v)
-		}
-	}
+	steps, why = withBranchDefers(steps, why, branchSteps, v)
 	dc.apply(f, acq, why, steps)
 }
 
-func branchWhy(v string) string {
-	return fmt.Sprintf("%s.Body is closed by a deferred Close inside a branch without being read to the end on some paths from it, so its connection is not reused: drain it in that deferred close", v)
+// withBranchDefers adds the steps of branchDefers to steps, and says why
+// if nothing else does.
+func withBranchDefers(steps []step, why string, branch []step, v string) ([]step, string) {
+	if len(branch) > 0 && why == "" {
+		why = fmt.Sprintf("%s.Body is closed by a deferred Close inside a branch without being read to the end on some paths from it, so its connection is not reused: drain it in that deferred close", v)
+	}
+	return append(steps, branch...), why
 }
 
 // branchDefers makes each plain defer v.Body.Close() inside a branch
@@ -541,14 +535,11 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 		}
 	}
 	v := acq.Resp.Name()
-	steps, ok := dc.branchDefers(acq, own, w, drain)
+	branch, ok := dc.branchDefers(acq, own, w, drain)
 	if !ok {
 		return
 	}
-	why := ""
-	if len(steps) > 0 {
-		why = branchWhy(v)
-	}
+	steps, why := withBranchDefers(nil, "", branch, v)
 	for _, e := range w.Exits {
 		if e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return]) || e.State.Closed || e.State.Deferred {
 			continue
