@@ -192,7 +192,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	if check.Guard {
 		guard = anchor.Node().(*ast.IfStmt).Body
 		body, _ := anchor.FindNode(guard)
-		w.Block(body, init)
+		w.Guarded(anchor, body, init)
 	} else {
 		w.Region(anchor, init)
 	}
@@ -404,7 +404,11 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 			if early != nil && closer.Stmt == early.Stmt && moveEarly {
 				steps = append(steps, moveAfterCheck(early.Stmt))
 			}
-			steps = append(steps, insertAfter(closer.Stmt, dc.drainCloseDefer(v)))
+			if len(own.BodyWrites) > 0 {
+				steps = append(steps, insertAfter(closer.Stmt, dc.drainDefer(v)))
+			} else {
+				steps = append(steps, insertAfter(closer.Stmt, dc.drainCloseDefer(v)))
+			}
 		default:
 			if allRead && leaks {
 				// Read to the end on every path (by the function or a
@@ -436,14 +440,24 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 			branchSteps = branchClosures
 			replaced := false
 			for _, p := range plains {
-				if !replaced && (guard == nil && isNextStmt(p, anchor) || guard != nil && isFirstIn(p, guard)) {
-					steps = append(steps, replace(p, dc.drainCloseDefer(v)))
+				if !replaced && (guard == nil && (isNextStmt(p, anchor) || noLossBefore(w, anchor, p)) || guard != nil && isFirstIn(p, guard)) {
+					if len(own.BodyWrites) > 0 {
+						steps = append(steps, insertAfter(p, dc.drainDefer(v)))
+					} else {
+						steps = append(steps, replace(p, dc.drainCloseDefer(v)))
+					}
 					replaced = true
 					continue
 				}
 				steps = append(steps, remove(p))
 			}
-			if !replaced {
+			switch {
+			case replaced:
+			case len(own.BodyWrites) > 0:
+				// defer resp.Body.Close(), then the drain that runs
+				// before it, both bound to the body there now.
+				steps = append(steps, insertAfterCheck(dc.drainDefer(v)), insertAfterCheck(dc.closeDefer(v)))
+			default:
 				steps = append(steps, insertAfterCheck(dc.drainCloseDefer(v)))
 			}
 		}
@@ -643,6 +657,16 @@ func (dc *drainClose) drainCloseDefer(v string) dst.Stmt {
 	return edit.Snippet(src, map[string]string{"io": "io", "http": match.NetHTTP})[0]
 }
 
+// drainDefer returns defer io.CopyN(io.Discard, v.Body, limit), which
+// binds the Body when it is set up, as defer v.Body.Close() does: for a
+// function that replaces the Body later (resp.Body = io.NopCloser(copy)),
+// set up right after that close, it drains the body the close closes,
+// before it, where the closure of drainCloseDefer would read the
+// replacement.
+func (dc *drainClose) drainDefer(v string) dst.Stmt {
+	return edit.Snippet(fmt.Sprintf("defer io.CopyN(io.Discard, %s.Body, %d)", v, dc.cfg.DrainLimit), map[string]string{"io": "io"})[0]
+}
+
 // closeDefer returns defer v.Body.Close().
 func (dc *drainClose) closeDefer(v string) dst.Stmt {
 	return edit.Snippet(fmt.Sprintf("defer %s.Body.Close()", v), nil)[0]
@@ -710,6 +734,26 @@ func moveAfter(from, anchor inspector.Cursor) step {
 		stmt.Decorations().Before = dst.NewLine
 		return to.InsertAfter(stmt)
 	}
+}
+
+// noLossBefore reports whether the defer at p follows the check at anchor
+// in the same list, and no path leaves between them with the body still
+// open (a nil guard: if resp.Body == nil { return }): the defer, made to
+// drain where it is, then covers every path that loses the body, and
+// runs only where the author set it up.
+func noLossBefore(w *flow.Paths, anchor, p inspector.Cursor) bool {
+	if p.Parent() != anchor.Parent() || p.ParentEdgeIndex() < anchor.ParentEdgeIndex() {
+		return false
+	}
+	for _, e := range w.Exits {
+		if e.Return == nil {
+			continue
+		}
+		if e.Return.Pos() > anchor.Node().End() && e.Return.Pos() < p.Node().Pos() && !e.State.Closed {
+			return false
+		}
+	}
+	return true
 }
 
 // isNextStmt reports whether the statement at c comes right after the one

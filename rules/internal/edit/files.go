@@ -62,9 +62,10 @@ func run(pass *analysis.Pass) (any, error) {
 			case `"C"`:
 				f.Cgo = true
 			case `"testing"`:
-				f.TestSupport = true
+				f.ImportsTesting = true
 			}
 		}
+		f.TestSupport = f.ImportsTesting && (testSupportPackage(af.Name.Name) || allFuncsTakeTesting(pass.TypesInfo, af))
 		fs.list = append(fs.list, f)
 		fs.byFile[af] = f
 	}
@@ -108,9 +109,15 @@ type File struct {
 	Tok   *token.File
 	Name  string // as the file set names it: an absolute path
 	Test  bool   // a _test.go file
-	// TestSupport is set for a file that imports "testing": a test
-	// helper (an internal/testutil package, acceptance-test helpers),
-	// treated as test code though its name does not end in _test.go.
+	// ImportsTesting is set for a file that imports "testing".
+	ImportsTesting bool
+	// TestSupport is set for a file of test helpers (an internal/testutil
+	// package, acceptance-test helpers), treated as test code though its
+	// name does not end in _test.go: it imports "testing", and its
+	// package is named as test helpers are, or each of its functions
+	// takes a *testing.T (or B, F, TB). In a file that also holds
+	// production code (a fetcher beside the stub its tests install),
+	// only the functions that take one are test code (TestFunc).
 	TestSupport bool
 	Generated   bool // "// Code generated ... DO NOT EDIT."
 	Cgo         bool // imports "C": its syntax is cgo's output, never decorated
@@ -370,3 +377,58 @@ func (p pkgNames) ResolvePackage(path string) (string, error) {
 // rawLine returns the line of p in tf as the file has it, whatever //line
 // directives say.
 func rawLine(tf *token.File, p token.Pos) int { return tf.PositionFor(p, false).Line }
+
+// testSupportPackage reports whether a package of that name holds test
+// helpers: testutil, apitest, fakes, mocks...
+func testSupportPackage(name string) bool {
+	name = strings.ToLower(name)
+	if strings.Contains(name, "test") {
+		return true
+	}
+	switch name {
+	case "fake", "fakes", "mock", "mocks", "stub", "stubs":
+		return true
+	}
+	return false
+}
+
+// allFuncsTakeTesting reports whether every function the file declares
+// takes a value of package testing (and there is one).
+func allFuncsTakeTesting(info *types.Info, f *ast.File) bool {
+	n := 0
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		n++
+		if !TakesTesting(info, fd) {
+			return false
+		}
+	}
+	return n > 0
+}
+
+// TakesTesting reports whether fd has a parameter or receiver whose type
+// mentions package testing (*testing.T, testing.TB...).
+func TakesTesting(info *types.Info, fd *ast.FuncDecl) bool {
+	found := false
+	check := func(fl *ast.FieldList) {
+		if fl == nil {
+			return
+		}
+		for _, field := range fl.List {
+			ast.Inspect(field.Type, func(n ast.Node) bool {
+				if sel, ok := n.(*ast.SelectorExpr); ok {
+					if obj := info.Uses[sel.Sel]; obj != nil && obj.Pkg() != nil && obj.Pkg().Path() == "testing" {
+						found = true
+					}
+				}
+				return !found
+			})
+		}
+	}
+	check(fd.Recv)
+	check(fd.Type.Params)
+	return found
+}

@@ -2,6 +2,7 @@ package edit
 
 import (
 	"fmt"
+	"go/ast"
 	"go/token"
 	"sort"
 
@@ -52,7 +53,22 @@ func (s *Session) Editable(f *File) bool {
 // in a file it may not change, or under a //httpfix:ignore directive.
 func (s *Session) Skip(pos token.Pos) bool {
 	f := s.files.Of(pos)
-	return !s.Editable(f) || f.Ignored(pos, s.pass.Analyzer.Name)
+	return !s.Editable(f) || f.Ignored(pos, s.pass.Analyzer.Name) || !s.cfg.Tests && s.TestFunc(f, pos)
+}
+
+// TestFunc reports whether pos, in f, is in a test helper of a file that
+// also holds production code: a function that takes a *testing.T (or B,
+// F, TB) in a file that imports "testing".
+func (s *Session) TestFunc(f *File, pos token.Pos) bool {
+	if f == nil || !f.ImportsTesting {
+		return false
+	}
+	for _, d := range f.Ast.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Pos() <= pos && pos < fd.End() {
+			return TakesTesting(s.pass.TypesInfo, fd)
+		}
+	}
+	return false
 }
 
 // NewFix starts the fix of a site.

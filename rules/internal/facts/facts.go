@@ -39,6 +39,10 @@ type FuncFact struct {
 	// Head says that every response the function returns answers a HEAD
 	// request: it has no body.
 	Head bool
+	// Method is 1 + the index of the parameter that is the method of
+	// every request whose response the function returns (a request
+	// method: c.request("HEAD", u, opts)), or 0.
+	Method int
 }
 
 // ParamFact is a ParamEffect, and whether it is known.
@@ -59,6 +63,9 @@ func (f *FuncFact) String() string {
 	if f.Head {
 		parts = append(parts, "head")
 	}
+	if f.Method > 0 {
+		parts = append(parts, fmt.Sprintf("method:%d", f.Method-1))
+	}
 	switch f.Result {
 	case flow.ResultLive:
 		parts = append(parts, "result:live")
@@ -66,6 +73,8 @@ func (f *FuncFact) String() string {
 		parts = append(parts, "result:done")
 	case flow.ResultBuilt:
 		parts = append(parts, "result:built")
+	case flow.ResultMixed:
+		parts = append(parts, "result:mixed")
 	}
 	return "httpfacts(" + strings.Join(parts, " ") + ")"
 }
@@ -214,7 +223,7 @@ func returnsResponse(sig *types.Signature) int {
 }
 
 func (f *FuncFact) worthExporting() bool {
-	if f.Result != flow.ResultUnknown || f.Head {
+	if f.Result != flow.ResultUnknown || f.Head || f.Method > 0 {
 		return true
 	}
 	for _, p := range f.Params {
@@ -243,6 +252,15 @@ func (s *Summaries) Result(fn *types.Func) flow.ResultKind {
 		return f.Result
 	}
 	return flow.ResultUnknown
+}
+
+// MethodParam returns the index of fn's parameter that is the method of
+// the requests it returns the responses of, or -1.
+func (s *Summaries) MethodParam(fn *types.Func) int {
+	if f := s.fact(fn); f != nil {
+		return f.Method - 1
+	}
+	return -1
 }
 
 // Head reports whether every response fn returns answers a HEAD request.
@@ -308,6 +326,13 @@ func (s *Summaries) summary(lf *localFunc) {
 	}
 	if ri := returnsResponse(sig); ri >= 0 {
 		f.Result, f.Head = s.resultKind(lf, ri, sig.Results().Len())
+		var acqs []*flow.Acquisition
+		for _, acq := range flow.Acquisitions(s.info, lf.cur, s) {
+			if acq.Resp != nil {
+				acqs = append(acqs, acq)
+			}
+		}
+		f.Method = flow.MethodParam(s.info, lf.cur, acqs) + 1
 	}
 	lf.fact = f
 }
@@ -327,7 +352,11 @@ func (s *Summaries) paramEffect(lf *localFunc, p *types.Var, kind flow.Kind) (fl
 	if w.Problem != "" {
 		return flow.ParamEffect{}, false
 	}
-	eff := flow.ParamEffect{Keeps: own.Escapes, Stream: own.Stream}
+	// A function that hands back the reader it was given, as it was
+	// (return r, err on a path it gave up reading), does not keep it:
+	// the caller follows what the call returns. One that stores it, or
+	// returns something built on it (a stream), keeps it.
+	eff := flow.ParamEffect{Keeps: own.EscapesElsewhere || own.HandedBuilt, Stream: own.Stream}
 	first, firstErr := true, true
 	for _, e := range w.Exits {
 		st := flow.State{EOF: e.State.EOF || e.State.Drained, Closed: e.State.Closed || e.State.Deferred}
@@ -384,7 +413,7 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 		switch {
 		case check.Guard:
 			body, _ := check.Stmt.FindNode(check.Stmt.Node().(*ast.IfStmt).Body)
-			w.Block(body, st)
+			w.Guarded(check.Stmt, body, st)
 		case check.Stmt.Valid():
 			w.Region(check.Stmt, st)
 		default:
@@ -474,8 +503,12 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 	}
 	head := returned && headAll
 	switch {
+	case kinds[flow.ResultLive] && (kinds[flow.ResultDone] || kinds[flow.ResultMixed]):
+		return flow.ResultMixed, head
 	case kinds[flow.ResultLive]:
 		return flow.ResultLive, head
+	case kinds[flow.ResultMixed]:
+		return flow.ResultMixed, head
 	case kinds[flow.ResultUnknown] || len(kinds) == 0:
 		return flow.ResultUnknown, head
 	case kinds[flow.ResultDone]:

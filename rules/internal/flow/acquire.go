@@ -107,7 +107,7 @@ func acquisition(info *types.Info, fn, cur inspector.Cursor, call *ast.CallExpr,
 		if match.IsError(tuple.At(n - 1).Type()) {
 			errIdx = n - 1
 		}
-		if (n > 2 || errIdx < 0) && (callee == nil || callees.Result(callee.Origin()) != ResultLive) {
+		if (n > 2 || errIdx < 0) && (callee == nil || !ownedResult(callees.Result(callee.Origin()))) {
 			// conn, resp, err := dialer.Dial(...): the response comes
 			// with what the call is for (a websocket connection that took
 			// over the HTTP one, a body already read); the function that
@@ -138,6 +138,9 @@ func acquisition(info *types.Info, fn, cur inspector.Cursor, call *ast.CallExpr,
 			return nil
 		}
 	case *ast.ExprStmt:
+		if callee != nil && callees.Result(callee.Origin()) == ResultMixed {
+			return nil
+		}
 		return &Acquisition{Fn: fn, Stmt: parent, Call: call,
 			Problem: fmt.Sprintf("the response of %s is discarded, so its body is never closed and its connection never reused: assign it, then drain and close its Body", name)}
 	default:
@@ -146,6 +149,11 @@ func acquisition(info *types.Info, fn, cur inspector.Cursor, call *ast.CallExpr,
 		return nil
 	}
 	if id, ok := lhs[idx].(*ast.Ident); ok && id.Name == "_" {
+		if callee != nil && callees.Result(callee.Origin()) == ResultMixed {
+			// _, err := c.request("GET", u, &opts{JSONResponse: &v}): the
+			// options may well have the callee read and close the body.
+			return nil
+		}
 		return &Acquisition{Fn: fn, Stmt: parent, Call: call,
 			Problem: fmt.Sprintf("the response of %s is discarded, so its body is never closed and its connection never reused: assign it, then drain and close its Body", name)}
 	}
@@ -353,18 +361,78 @@ func IsHead(info *types.Info, acq *Acquisition, callees Callees) bool {
 			return true
 		case "Do", "RoundTrip":
 			if len(acq.Call.Args) == 1 {
-				return headRequest(info, acq.Fn, acq.Call.Args[0], 0)
+				return headRequest(info, acq.Fn, acq.Call.Args[0], 0, func(e ast.Expr) bool { return isHeadMethod(info, e) })
 			}
 		}
 		return false
 	}
-	h, ok := callees.(interface{ Head(*types.Func) bool })
-	return ok && h.Head(fn.Origin())
+	h, ok := callees.(interface {
+		Head(*types.Func) bool
+		MethodParam(*types.Func) int
+	})
+	if !ok {
+		return false
+	}
+	if h.Head(fn.Origin()) {
+		return true
+	}
+	// s.request("HEAD", u, opts): a request method handed its method.
+	mp := h.MethodParam(fn.Origin())
+	return mp >= 0 && mp < len(acq.Call.Args) && isHeadMethod(info, acq.Call.Args[mp])
+}
+
+// MethodParam returns the index of the parameter of the function at fn
+// whose value is the method of every request the function sends through
+// net/http (Do, RoundTrip) and returns the response of, or -1.
+func MethodParam(info *types.Info, fn inspector.Cursor, acqs []*Acquisition) int {
+	sig := FuncSignature(info, fn.Node())
+	if sig == nil || len(acqs) == 0 {
+		return -1
+	}
+	for i := 0; i < sig.Params().Len(); i++ {
+		p := sig.Params().At(i)
+		if b, ok := p.Type().Underlying().(*types.Basic); !ok || b.Kind() != types.String {
+			continue
+		}
+		isParam := func(e ast.Expr) bool {
+			id, ok := ast.Unparen(e).(*ast.Ident)
+			return ok && info.Uses[id] == p
+		}
+		all := true
+		for _, acq := range acqs {
+			callee := match.CalleeFunc(info, acq.Call)
+			sends := match.IsMethod(callee, match.NetHTTP, "Client", "Do") ||
+				match.IsMethod(callee, match.NetHTTP, "Transport", "RoundTrip") ||
+				callee != nil && callee.Name() == "RoundTrip" && isRoundTripper(callee)
+			if !sends || len(acq.Call.Args) != 1 || !headRequest(info, fn, acq.Call.Args[0], 0, isParam) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return i
+		}
+	}
+	return -1
+}
+
+// isRoundTripper reports whether fn is the method of http.RoundTripper.
+func isRoundTripper(fn *types.Func) bool {
+	recv := fn.Signature().Recv()
+	return recv != nil && match.IsPkgObj(namedOf(recv.Type()), match.NetHTTP, "RoundTripper")
+}
+
+// namedOf returns the type name of t, if it is a named type.
+func namedOf(t types.Type) types.Object {
+	if n, ok := types.Unalias(t).(*types.Named); ok {
+		return n.Obj()
+	}
+	return nil
 }
 
 // headRequest reports whether the request expression e, in fn, is made
-// with the method HEAD.
-func headRequest(info *types.Info, fn inspector.Cursor, e ast.Expr, depth int) bool {
+// with a method for which method holds (the constant HEAD, a parameter).
+func headRequest(info *types.Info, fn inspector.Cursor, e ast.Expr, depth int, method func(ast.Expr) bool) bool {
 	if depth > 4 {
 		return false
 	}
@@ -373,11 +441,11 @@ func headRequest(info *types.Info, fn inspector.Cursor, e ast.Expr, depth int) b
 		callee := match.CalleeFunc(info, call)
 		switch {
 		case match.IsMethod(callee, match.NetHTTP, "Request", "WithContext"), match.IsMethod(callee, match.NetHTTP, "Request", "Clone"):
-			return headRequest(info, fn, call.Fun.(*ast.SelectorExpr).X, depth+1)
+			return headRequest(info, fn, call.Fun.(*ast.SelectorExpr).X, depth+1, method)
 		case match.IsFunc(callee, match.NetHTTP, "NewRequest") && len(call.Args) == 3:
-			return isHeadMethod(info, call.Args[0])
+			return method(call.Args[0])
 		case match.IsFunc(callee, match.NetHTTP, "NewRequestWithContext") && len(call.Args) == 4:
-			return isHeadMethod(info, call.Args[1])
+			return method(call.Args[1])
 		}
 		return false
 	}
@@ -401,7 +469,7 @@ func headRequest(info *types.Info, fn inspector.Cursor, e ast.Expr, depth int) b
 		}
 		for i, l := range lhs {
 			if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && sel.Sel.Name == "Method" && match.LocalVar(info, sel.X) == v && len(rhs) == len(lhs) {
-				if !isHeadMethod(info, rhs[i]) {
+				if !method(rhs[i]) {
 					return false
 				}
 				found = true
@@ -419,7 +487,7 @@ func headRequest(info *types.Info, fn inspector.Cursor, e ast.Expr, depth int) b
 			default:
 				return false
 			}
-			if !headRequest(info, fn, r, depth+1) {
+			if !headRequest(info, fn, r, depth+1, method) {
 				return false
 			}
 			found = true
@@ -474,3 +542,7 @@ func nilGuarded(info *types.Info, s ast.Stmt, v *types.Var) bool {
 	}
 	return ifs.Else == nil || !Mentions(info, ifs.Else, v)
 }
+
+// ownedResult reports whether a response of that kind, returned with
+// something else than an error, is seen to be the caller's.
+func ownedResult(k ResultKind) bool { return k == ResultLive || k == ResultMixed }

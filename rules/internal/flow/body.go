@@ -39,6 +39,9 @@ type Body struct {
 	// Handed are the return statements of the function (not of a literal
 	// in it) that hand the body, or something built on it, to the caller.
 	Handed map[*ast.ReturnStmt]bool
+	// HandedBuilt says that some of the Handed returns hand on something
+	// built on the body (a stream, a decoder), not the body itself.
+	HandedBuilt bool
 	// EscapesElsewhere says that the body escapes otherwise than by a
 	// return of the function: stored, sent, kept by a callee, used by a
 	// goroutine, returned by a function literal.
@@ -103,6 +106,26 @@ func (b *Body) escape(why string) {
 	if !b.Escapes {
 		b.Escapes, b.EscapeWhy = true, why
 	}
+}
+
+// handedAt reports whether the call at c, which keeps the body, is a
+// result of a return of the function (return handle(resp), return
+// stream.New(resp.Body), nil), and then counts that return as one that
+// hands the body on: the paths that do not reach it still own it.
+func (b *Body) handedAt(c inspector.Cursor) bool {
+	if c.ParentEdgeKind() != edge.ReturnStmt_Results {
+		return false
+	}
+	ret := c.Parent()
+	if EnclosingFunc(ret) != b.cfg.Fn.Node() {
+		return false
+	}
+	b.Handed[ret.Node().(*ast.ReturnStmt)] = true
+	b.HandedBuilt = true
+	if !b.Escapes {
+		b.Escapes, b.EscapeWhy = true, "returned"
+	}
+	return true
 }
 
 // Tracks reports whether v holds the value or something the flow follows.
@@ -181,6 +204,7 @@ func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
 		}
 		if ret := p.Node().(*ast.ReturnStmt); EnclosingFunc(p) == b.cfg.Fn.Node() {
 			b.Handed[ret] = true
+			b.HandedBuilt = b.HandedBuilt || kind == KindDerived
 			if !b.Escapes {
 				b.Escapes, b.EscapeWhy = true, "returned"
 			}
@@ -249,7 +273,9 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 		if eff, ok := b.cfg.Callees.Param(fn.Origin(), pidx); ok {
 			switch {
 			case eff.Keeps:
-				b.escape("kept by " + fn.Name())
+				if !b.handedAt(callCur) {
+					b.escape("kept by " + fn.Name())
+				}
 				return
 			case eff.Stream:
 				b.Stream = true
@@ -269,6 +295,15 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 			return
 		}
 	}
+	if fn == nil && kind != KindDerived && !deferred && isFuncValue(info, call.Fun) {
+		// onResponse(resp): a function value (a callback, a field)
+		// nothing can see into may keep what it is handed, as a
+		// streaming result keeps the body it reads.
+		if !b.handedAt(callCur) {
+			b.escape("handed to a function value")
+		}
+		return
+	}
 	if kind != KindDerived {
 		b.Handlers[call] = true
 	}
@@ -278,6 +313,33 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 	if resultMayHold(info.TypeOf(call)) {
 		b.tracker.Follow(callCur, KindDerived)
 	}
+}
+
+// isFuncValue reports whether fun, the callee of a call, is a value of
+// function type (a parameter, a variable, a field), not a function, a
+// method, a builtin or a literal.
+func isFuncValue(info *types.Info, fun ast.Expr) bool {
+	fun = ast.Unparen(fun)
+	if _, ok := fun.(*ast.FuncLit); ok {
+		return false
+	}
+	var id *ast.Ident
+	switch f := fun.(type) {
+	case *ast.Ident:
+		id = f
+	case *ast.SelectorExpr:
+		id = f.Sel
+	case *ast.IndexExpr, *ast.IndexListExpr:
+		return false // an instantiated generic function
+	}
+	if id != nil {
+		switch info.Uses[id].(type) {
+		case *types.Builtin, *types.Func, *types.TypeName:
+			return false
+		}
+	}
+	_, ok := info.TypeOf(fun).Underlying().(*types.Signature)
+	return ok
 }
 
 // resultMayHold reports whether a call result of type t (a tuple for

@@ -51,6 +51,10 @@ const (
 	// ResultBuilt: a response the function built itself, with no
 	// connection behind it.
 	ResultBuilt
+	// ResultMixed: live on some paths, read or closed on others (a
+	// request method whose options say whether it decodes the body):
+	// the caller owns it, but a caller that drops it may be right to.
+	ResultMixed
 )
 
 // Callees tells what functions do with the responses and bodies they are

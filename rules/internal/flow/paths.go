@@ -133,22 +133,52 @@ func (w *Paths) Block(block inspector.Cursor, st PathState) {
 	w.from(first, ok, st, "the end of the block")
 }
 
+// Guarded walks the block of an if err == nil at ifc, then what follows
+// the if statement, where the paths through the block join the rest of
+// the function (a middleware that looks at a response inside the block
+// and returns it after).
+func (w *Paths) Guarded(ifc, block inspector.Cursor, st PathState) {
+	var first inspector.Cursor
+	ok := false
+	for c := range block.Children() {
+		if _, isStmt := c.Node().(ast.Stmt); isStmt {
+			first, ok = c, true
+			break
+		}
+	}
+	st, falls := w.run(first, ok, st)
+	if !falls {
+		return
+	}
+	next, ok := ifc.NextSibling()
+	w.from(next, ok, st, "the end of the block")
+}
+
 func (w *Paths) from(c inspector.Cursor, ok bool, st PathState, end string) {
+	if st, falls := w.run(c, ok, st); falls {
+		w.Exits = append(w.Exits, Exit{State: st, What: end, Err: -1})
+	}
+}
+
+// run walks the statements from c to the end of their list, and says
+// whether the paths fall off its end (else each ended in an exit, or the
+// walk found a problem).
+func (w *Paths) run(c inspector.Cursor, ok bool, st PathState) (PathState, bool) {
 	for ; ok; c, ok = c.NextSibling() {
 		var falls bool
 		st, falls = w.stmt(c, st, walkCtx{})
 		if !falls || w.Problem != "" {
-			return
+			return st, false
 		}
 		if st.EOF && (st.Closed || st.Deferred) && !w.Full {
 			// Read to EOF and closed (or to be closed on return) on
 			// every path that gets here: nothing after can lose the
 			// connection any more.
 			w.Exits = append(w.Exits, Exit{State: st, What: "the body was read", Err: -1})
-			return
+			return st, false
 		}
 	}
-	w.Exits = append(w.Exits, Exit{State: st, What: end, Err: -1})
+	return st, true
 }
 
 func (w *Paths) list(block inspector.Cursor, st PathState, ctx walkCtx) (PathState, bool) {
@@ -222,6 +252,11 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 		if w.testsNoBody(n.Cond) {
 			bst.NoBody, bst.EOF = true, true // nothing to read: as good as read
 		}
+		if w.testsNil(n.Cond, token.EQL) {
+			// if resp == nil || resp.Body == nil { return }: no body on
+			// that path, nothing to read or close.
+			bst.NoBody, bst.EOF, bst.Closed = true, true, true
+		}
 		if done, ok := w.errorFromHandler(c, n); ok {
 			// if err := requireOK(resp); err != nil { ... }: the helper
 			// drained or closed the body before returning the error.
@@ -232,6 +267,9 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 		est := st
 		if w.testsBodyStatus(n.Cond) {
 			est.NoBody, est.EOF = true, true // if resp.StatusCode != http.StatusNoContent { ... }: otherwise, no body
+		}
+		if w.testsNil(n.Cond, token.NEQ) {
+			est.NoBody, est.EOF, est.Closed = true, true, true // if resp != nil && resp.Body != nil { ... }: otherwise, none
 		}
 		b, fb := est, true
 		if n.Else != nil {
@@ -434,6 +472,53 @@ func (w *Paths) testsNoBody(cond ast.Expr) bool {
 	return false
 }
 
+// testsNil reports whether cond, with op token.EQL, holds only when the
+// response or its Body is nil or http.NoBody (resp == nil || resp.Body ==
+// nil); with op token.NEQ, whether it fails only then (resp != nil &&
+// resp.Body != nil).
+func (w *Paths) testsNil(cond ast.Expr, op token.Token) bool {
+	join := token.LOR
+	if op == token.NEQ {
+		join = token.LAND
+	}
+	e, ok := ast.Unparen(cond).(*ast.BinaryExpr)
+	if !ok {
+		return false
+	}
+	switch e.Op {
+	case join:
+		return w.testsNil(e.X, op) && w.testsNil(e.Y, op)
+	case op:
+		x, y := ast.Unparen(e.X), ast.Unparen(e.Y)
+		if isNil(w.Info, x) || match.IsPkgObj(selectedObj(w.Info, x), match.NetHTTP, "NoBody") {
+			x, y = y, x
+		}
+		if !isNil(w.Info, y) && !match.IsPkgObj(selectedObj(w.Info, y), match.NetHTTP, "NoBody") {
+			return false
+		}
+		if id, ok := x.(*ast.Ident); ok {
+			return w.Info.Uses[id] == w.Root
+		}
+		if sel, ok := x.(*ast.SelectorExpr); ok && sel.Sel.Name == "Body" {
+			id, ok := ast.Unparen(sel.X).(*ast.Ident)
+			return ok && w.Info.Uses[id] == w.Root
+		}
+	}
+	return false
+}
+
+// selectedObj returns the object an identifier or a qualified identifier
+// denotes, or nil.
+func selectedObj(info *types.Info, e ast.Expr) types.Object {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return info.Uses[e]
+	case *ast.SelectorExpr:
+		return info.Uses[e.Sel]
+	}
+	return nil
+}
+
 // testsBodyStatus reports whether cond fails only for a status without a
 // body: resp.StatusCode != http.StatusNoContent (or 304), alone or in a
 // &&.
@@ -631,6 +716,12 @@ func (w *Paths) DeferStmt(c inspector.Cursor, n *ast.DeferStmt, st PathState, to
 	switch {
 	case w.Own.Closes[n.Call] && !w.Own.Handlers[n.Call]:
 		st.Deferred = true
+	case w.Own.EOF[n.Call] && !w.Own.Handlers[n.Call]:
+		// defer io.CopyN(io.Discard, resp.Body, n): a deferred drain,
+		// which runs before a close deferred before it.
+		// Not a Defer: nothing to move or replace.
+		st.Drained = true
+		return st
 	case w.Own.Handlers[n.Call]:
 		d.Handler = true
 		switch {
