@@ -148,7 +148,11 @@ func (e *engine) analyzeDeps(m *Module, work []*packages.Package, list *moduleLi
 			}
 			seen[q] = true
 			visit(q) // its dependencies first
-			if inWork[q.PkgPath] || q.Imports["net/http"] == nil || len(q.CompiledGoFiles) == 0 {
+			// A package that imports net/http, or a reader helper (it
+			// imports io or bufio) of one that does: a bounded ReadAll, a
+			// parser, whose summaries say what they do with a body.
+			helper := p.Imports["net/http"] != nil && (q.Imports["io"] != nil || q.Imports["bufio"] != nil)
+			if inWork[q.PkgPath] || q.Imports["net/http"] == nil && !helper || len(q.CompiledGoFiles) == 0 {
 				continue
 			}
 			e.mu.Lock()
@@ -183,7 +187,7 @@ func (e *engine) analyzeDeps(m *Module, work []*packages.Package, list *moduleLi
 		}
 		var roots []*analysis.Analyzer
 		for _, a := range fas {
-			if applies(Analyzer{Analyzer: a, Imports: []string{"net/http"}}, q.Types) {
+			if applies(Analyzer{Analyzer: a, Imports: []string{"net/http", "io", "bufio"}}, q.Types) {
 				roots = append(roots, a)
 			}
 		}

@@ -144,9 +144,23 @@ func Relevant(pkg *types.Package) bool {
 	return pkg.Path() == match.NetHTTP
 }
 
+// readsStreams reports whether the package imports io or bufio: it may
+// hold the helpers that read bodies without knowing they are HTTP ones
+// (a bounded ReadAll, a parser), whose summaries the packages that do
+// know need.
+func readsStreams(pkg *types.Package) bool {
+	for _, imp := range pkg.Imports() {
+		switch imp.Path() {
+		case "io", "bufio":
+			return true
+		}
+	}
+	return false
+}
+
 func run(pass *analysis.Pass) (any, error) {
 	s := &Summaries{info: pass.TypesInfo, pkg: pass.Pkg, imported: map[*types.Func]*FuncFact{}, local: map[*types.Func]*localFunc{}}
-	if !Relevant(pass.Pkg) || standard(pass) {
+	if !Relevant(pass.Pkg) && !readsStreams(pass.Pkg) || standard(pass) {
 		return s, nil
 	}
 	for _, of := range pass.AllObjectFacts() {
