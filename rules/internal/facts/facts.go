@@ -91,6 +91,7 @@ func effectString(e flow.ParamEffect) string {
 	add(e.OnError.EOF && !e.All.EOF, "eof-on-error")
 	add(e.OnError.Closed && !e.All.Closed, "closed-on-error")
 	add(e.Keeps, "keeps")
+	add(e.Builds, "builds")
 	add(e.Stream, "stream")
 	if len(s) == 0 {
 		return "none"
@@ -368,9 +369,10 @@ func (s *Summaries) paramEffect(lf *localFunc, p *types.Var, kind flow.Kind) (fl
 	}
 	// A function that hands back the reader it was given, as it was
 	// (return r, err on a path it gave up reading), does not keep it:
-	// the caller follows what the call returns. One that stores it, or
-	// returns something built on it (a stream), keeps it.
-	eff := flow.ParamEffect{Keeps: own.EscapesElsewhere || own.HandedBuilt, Stream: own.Stream}
+	// the caller follows what the call returns. One that stores it keeps
+	// it; one that returns something built on it (a stream, a decode
+	// function) builds on it: the caller owns the body through that.
+	eff := flow.ParamEffect{Keeps: own.EscapesElsewhere, Builds: own.HandedBuilt && !own.EscapesElsewhere, Stream: own.Stream}
 	first, firstErr := true, true
 	for _, e := range w.Exits {
 		st := flow.State{EOF: e.State.EOF || e.State.Drained, Closed: e.State.Closed || e.State.Deferred}

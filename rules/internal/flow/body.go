@@ -277,6 +277,17 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 					b.escape("kept by " + fn.Name())
 				}
 				return
+			case eff.Builds:
+				// stream.New(resp.Body): what the call returns holds the
+				// body; where it goes, the body goes.
+				if eff.Stream {
+					b.Stream = true
+				}
+				b.Handlers[call] = true
+				if !deferred {
+					b.tracker.Follow(callCur, KindDerived)
+				}
+				return
 			case eff.Stream:
 				b.Stream = true
 			}

@@ -25,10 +25,13 @@ type ParamEffect struct {
 	// response that an API's error handler turns into an error.
 	OnError State
 	// Keeps says that the function keeps the body beyond the call: it
-	// stores it, returns it or something built on it (a stream, an
-	// iterator, a decode function), or hands it to a goroutine. The
-	// caller no longer owns it.
+	// stores it or hands it to a goroutine. The caller no longer owns it.
 	Keeps bool
+	// Builds says that the function returns something built on the body
+	// (a stream, an iterator, a decode function) and keeps it nowhere
+	// else: the caller owns the body through what the call returns, and
+	// follows that result as it follows its own derived values.
+	Builds bool
 	// Stream says that the function consumes the body incrementally (a
 	// loop over a Scanner, a Decoder, Read): it is never drained.
 	Stream bool

@@ -8,8 +8,8 @@ import (
 )
 
 // Decoder returns a function that decodes the next value of r: the
-// function keeps r.
-func Decoder(r io.Reader) func(v any) error { // want Decoder:`httpfacts\(0:keeps\)`
+// function holds r, and the caller owns r through it.
+func Decoder(r io.Reader) func(v any) error { // want Decoder:`httpfacts\(0:builds\)`
 	d := json.NewDecoder(r)
 	return d.Decode
 }
@@ -20,8 +20,8 @@ type Stream struct {
 	sc   *bufio.Scanner
 }
 
-// New keeps body in the stream it returns.
-func New(body io.ReadCloser) *Stream { // want New:`httpfacts\(0:keeps\)`
+// New holds body in the stream it returns.
+func New(body io.ReadCloser) *Stream { // want New:`httpfacts\(0:builds\)`
 	return &Stream{body: body, sc: bufio.NewScanner(body)}
 }
 
@@ -36,4 +36,17 @@ func Lines(r io.Reader, f func(string)) { // want Lines:`httpfacts\(0:stream\)`
 // Status returns a response's status; it does nothing to the body.
 func Status(resp *http.Response) int { // want Status:`httpfacts\(0:none\)`
 	return resp.StatusCode
+}
+
+// pending holds the bodies Forward has not finished with.
+var pending []io.Reader
+
+// Forward keeps r: it stores it where the caller cannot follow it.
+func Forward(r io.Reader) { // want Forward:`httpfacts\(0:keeps\)`
+	pending = append(pending, r)
+}
+
+// Copy keeps r: a goroutine reads it after Copy returns.
+func Copy(r io.Reader) { // want Copy:`httpfacts\(0:keeps\)`
+	go io.Copy(io.Discard, r)
 }
