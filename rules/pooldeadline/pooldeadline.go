@@ -1,0 +1,999 @@
+// pooldeadline: no absolute deadline on a pooled connection (seed 000).
+//
+// Why the rewrite is safe. A deadline set on a connection while it is
+// dialed stays on it for its whole life: net/http never resets it, and
+// a Transport hands a pooled connection to request after request. With
+// conn.SetDeadline(time.Now().Add(d)) in the dial function, every
+// request that runs on the connection after d from the dial fails with
+// "i/o timeout", whatever the server does; requests before that are
+// bounded by what is left of d. The rewrite removes the deadline and
+// bounds each request from its own start instead:
+//
+//   - ResponseHeaderTimeout = d on the Transport, for SetDeadline and
+//     SetReadDeadline, where the Transport sets none: a server that
+//     accepts the request and does not answer still fails it after d,
+//     which is what the deadline was there for. A request that the
+//     deadline let through (it finished within d of the dial) gets its
+//     headers within d, so the header timeout never fails it.
+//   - Timeout = d on the http.Client built on the Transport, where the
+//     deadline means the whole request: the Transport already bounds the
+//     wait for headers (the deadline's remaining effect was on the rest
+//     of the exchange), or the deadline bounds only writes, which no
+//     Transport field bounds. A Client timeout counts from the start of
+//     each request, so it is never stricter than the deadline was.
+//
+// d moves from the dial function, which runs at each dial, into the
+// Transport (or Client) literal, which runs once. That is the same value
+// only if d does not depend on the connection or on anything that
+// changes after the literal is built: constants, and variables (local,
+// or of the package) that nothing assigns after their declaration, read
+// without a pointer. Anything else is reported, and so is a deadline the
+// rule cannot remove cleanly (its error handled in a way that other code
+// reads) or that also bounds I/O in the dial function (a TLS handshake,
+// a proxy CONNECT), where the fix is to clear it before returning the
+// connection. A dial function that clears its deadline before returning
+// is right already; a named dial function may serve other callers, so
+// its deadline is reported, not removed. A Transport with keep-alives
+// off pools nothing, and is left alone.
+
+package pooldeadline
+
+import (
+	_ "embed"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+
+	"github.com/dave/dst"
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/edge"
+	"golang.org/x/tools/go/ast/inspector"
+
+	"github.com/httpfix/httpfix/rules/config"
+	"github.com/httpfix/httpfix/rules/internal/analyzerdoc"
+	"github.com/httpfix/httpfix/rules/internal/edit"
+	"github.com/httpfix/httpfix/rules/internal/match"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer is pooldeadline with the default settings (and its flags).
+var Analyzer = New(config.Default())
+
+// New returns pooldeadline configured by cfg (a copy of which its flags
+// set).
+func New(cfg config.Config) *analysis.Analyzer {
+	c := cfg
+	a := &analysis.Analyzer{
+		Name:     "pooldeadline",
+		Doc:      analyzerdoc.Extract(doc, "pooldeadline"),
+		URL:      "https://github.com/httpfix/httpfix#pooldeadline-no-absolute-deadline-on-a-pooled-connection",
+		Requires: []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer},
+		Run: func(pass *analysis.Pass) (any, error) {
+			s := edit.NewSession(pass, &c)
+			ch := &checker{pass: pass, info: pass.TypesInfo, s: s, reported: map[token.Pos]bool{}}
+			ch.run()
+			s.Flush()
+			return nil, nil
+		},
+	}
+	c.RegisterAnalyzerFlags(a.Name, &a.Flags)
+	return a
+}
+
+// dialFields are the fields of http.Transport that hold a dial function.
+var dialFields = map[string]bool{"Dial": true, "DialContext": true, "DialTLS": true, "DialTLSContext": true}
+
+// deadlineMethods are the methods that set a deadline on a connection.
+var deadlineMethods = map[string]bool{"SetDeadline": true, "SetReadDeadline": true, "SetWriteDeadline": true}
+
+// checker applies the rule to one package.
+type checker struct {
+	pass     *analysis.Pass
+	info     *types.Info
+	s        *edit.Session
+	reported map[token.Pos]bool // deadlines of named dial functions already reported
+
+	decls   map[*types.Func]*ast.FuncDecl
+	writes  map[*types.Var]string // variables assigned after their declaration: where
+	scanned bool
+}
+
+func (c *checker) run() {
+	for _, f := range c.s.Files().All() {
+		if !c.s.Editable(f) {
+			continue
+		}
+		ins := inspector.New([]*ast.File{f.Ast})
+		for cur := range ins.Root().Preorder((*ast.CompositeLit)(nil), (*ast.AssignStmt)(nil)) {
+			switch n := cur.Node().(type) {
+			case *ast.CompositeLit:
+				if n.Type == nil || !match.IsTransport(c.info.TypeOf(n)) || keepAlivesOff(c.info, n) {
+					continue
+				}
+				for _, elt := range n.Elts {
+					kv, ok := elt.(*ast.KeyValueExpr)
+					if !ok {
+						continue
+					}
+					if id, ok := kv.Key.(*ast.Ident); ok && dialFields[id.Name] {
+						c.dialFunc(f, cur, kv)
+					}
+				}
+			case *ast.AssignStmt:
+				for i, lhs := range n.Lhs {
+					v := match.FieldOf(c.info, lhs)
+					if v == nil || !dialFields[v.Name()] || !match.IsField(v, match.NetHTTP, "Transport", v.Name()) || len(n.Lhs) != len(n.Rhs) {
+						continue
+					}
+					c.assignedDial(f, cur, n.Rhs[i], v.Name())
+				}
+			}
+		}
+	}
+}
+
+// keepAlivesOff reports whether a Transport literal sets DisableKeepAlives
+// to true: it pools nothing, and a deadline bounds a single request.
+func keepAlivesOff(info *types.Info, lit *ast.CompositeLit) bool {
+	kv := match.KeyedField(lit, "DisableKeepAlives")
+	return kv != nil && match.IsConstTrue(info, kv.Value)
+}
+
+// A deadline is a call that sets a deadline on a connection a dial
+// function returns.
+type deadline struct {
+	cur    inspector.Cursor // the call
+	call   *ast.CallExpr
+	method string
+	conn   *types.Var
+	d      ast.Expr         // for time.Now().Add(d); nil for any other time
+	dvar   *types.Var       // the local variable holding time.Now().Add(d), if the call reads one
+	dvarAt inspector.Cursor // the statement defining dvar
+}
+
+// text renders the call for a message.
+func (dl *deadline) text() string { return types.ExprString(dl.call) }
+
+// dialFunc examines the dial function a Transport literal's field sets.
+func (c *checker) dialFunc(f *edit.File, litCur inspector.Cursor, kv *ast.KeyValueExpr) {
+	field := kv.Key.(*ast.Ident).Name
+	valCur, ok := litCur.FindNode(kv.Value)
+	if !ok {
+		return
+	}
+	for valCur.ParentEdgeKind() != edge.KeyValueExpr_Value {
+		valCur = valCur.Parent()
+	}
+	if fl, ok := ast.Unparen(kv.Value).(*ast.FuncLit); ok {
+		flCur, ok := valCur.FindNode(fl)
+		if !ok {
+			return
+		}
+		dls := c.deadlines(flCur)
+		if len(dls) == 0 {
+			return
+		}
+		c.fixOrReport(litCur, field, flCur, dls)
+		return
+	}
+	c.namedDial(kv.Value, field)
+}
+
+// assignedDial examines a dial function assigned to a Transport's field
+// (tr.DialContext = ...): its deadline is reported, as the Transport the
+// field belongs to (and its ResponseHeaderTimeout) is elsewhere.
+func (c *checker) assignedDial(f *edit.File, asCur inspector.Cursor, rhs ast.Expr, field string) {
+	if fl, ok := ast.Unparen(rhs).(*ast.FuncLit); ok {
+		flCur, ok := asCur.FindNode(fl)
+		if !ok {
+			return
+		}
+		for _, dl := range c.deadlines(flCur) {
+			c.reportOnce(dl, "the function assigned to a Transport's %s", field)
+		}
+		return
+	}
+	c.namedDial(rhs, field)
+}
+
+// namedDial reports the deadlines a named dial function of the package
+// (a function, a method, a variable holding a function literal) puts on
+// the connections it returns: other code may call it, and the Transport
+// only refers to it, so the rule does not change it.
+func (c *checker) namedDial(e ast.Expr, field string) {
+	var obj types.Object
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		obj = c.info.Uses[x]
+	case *ast.SelectorExpr:
+		if sel := c.info.Selections[x]; sel != nil {
+			obj = sel.Obj()
+		} else {
+			obj = c.info.Uses[x.Sel]
+		}
+	}
+	fn, ok := obj.(*types.Func)
+	if !ok || fn.Pkg() != c.pass.Pkg {
+		return
+	}
+	fd := c.funcDecl(fn)
+	if fd == nil || fd.Body == nil {
+		return
+	}
+	f := c.s.Files().Of(fd.Pos())
+	if f == nil {
+		return
+	}
+	ins := inspector.New([]*ast.File{f.Ast})
+	fdCur, ok := ins.Root().FindNode(fd)
+	if !ok {
+		return
+	}
+	for _, dl := range c.deadlines(fdCur) {
+		c.reportOnce(dl, "%s (a Transport's %s function)", fn.Name(), field)
+	}
+}
+
+// reportOnce reports a deadline of a dial function the rule does not
+// rewrite, once however many Transports use the function.
+func (c *checker) reportOnce(dl *deadline, format string, args ...any) {
+	if c.reported[dl.call.Pos()] {
+		return
+	}
+	c.reported[dl.call.Pos()] = true
+	where := fmt.Sprintf(format, args...)
+	c.s.Reportf(dl.call.Pos(), "%s in %s puts an expiry date on every connection it returns: after that, whatever request reuses the pooled connection fails with i/o timeout, however fast the server; remove it, and bound each request instead with the Transport's ResponseHeaderTimeout (or the client's Timeout)",
+		dl.text(), where)
+}
+
+// funcDecl returns the declaration of a function or method of the
+// package.
+func (c *checker) funcDecl(fn *types.Func) *ast.FuncDecl {
+	if c.decls == nil {
+		c.decls = map[*types.Func]*ast.FuncDecl{}
+		for _, f := range c.pass.Files {
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok {
+					if obj, ok := c.info.Defs[fd.Name].(*types.Func); ok {
+						c.decls[obj] = fd
+					}
+				}
+			}
+		}
+	}
+	return c.decls[fn.Origin()]
+}
+
+// ---- The deadlines a dial function sets ----
+
+// deadlines returns the calls of the dial function fn that set a deadline
+// on a connection it returns and leave it set: a later call on the same
+// connection that clears the deadline (time.Time{}) makes them a bound on
+// the dial alone, which is right.
+func (c *checker) deadlines(fn inspector.Cursor) []*deadline {
+	returned := map[*types.Var]bool{}
+	for cur := range fn.Preorder((*ast.ReturnStmt)(nil)) {
+		if !directlyIn(cur, fn) {
+			continue
+		}
+		rs := cur.Node().(*ast.ReturnStmt)
+		if len(rs.Results) == 0 {
+			continue
+		}
+		if id, ok := ast.Unparen(rs.Results[0]).(*ast.Ident); ok {
+			if v, ok := c.info.Uses[id].(*types.Var); ok {
+				returned[v] = true
+			}
+		}
+	}
+	var set []*deadline
+	cleared := map[*types.Var]token.Pos{} // the last clearing call on each connection
+	for cur := range fn.Preorder((*ast.CallExpr)(nil)) {
+		if !directlyIn(cur, fn) {
+			continue
+		}
+		call := cur.Node().(*ast.CallExpr)
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || !deadlineMethods[sel.Sel.Name] || len(call.Args) != 1 {
+			continue
+		}
+		id, ok := ast.Unparen(sel.X).(*ast.Ident)
+		if !ok {
+			continue
+		}
+		conn, ok := c.info.Uses[id].(*types.Var)
+		if !ok || !returned[conn] || !c.setsDeadline(call) {
+			continue
+		}
+		if isZeroTime(c.info, call.Args[0]) {
+			if call.Pos() > cleared[conn] {
+				cleared[conn] = call.Pos()
+			}
+			continue
+		}
+		dl := &deadline{cur: cur, call: call, method: sel.Sel.Name, conn: conn}
+		c.relative(fn, dl)
+		set = append(set, dl)
+	}
+	var out []*deadline
+	for _, dl := range set {
+		if cleared[dl.conn] > dl.call.Pos() {
+			continue
+		}
+		out = append(out, dl)
+	}
+	return out
+}
+
+// setsDeadline reports whether call calls a method of the signature
+// func(time.Time) error (net.Conn's, *net.TCPConn's, *tls.Conn's...).
+func (c *checker) setsDeadline(call *ast.CallExpr) bool {
+	sig, ok := types.Unalias(c.info.TypeOf(call.Fun)).(*types.Signature)
+	return ok && sig.Params().Len() == 1 && match.IsNamed(sig.Params().At(0).Type(), "time", "Time") &&
+		sig.Results().Len() == 1 && match.IsError(sig.Results().At(0).Type())
+}
+
+// directlyIn reports whether cur is in fn's own body, not in a function
+// literal within it.
+func directlyIn(cur, fn inspector.Cursor) bool {
+	for enc := range cur.Enclosing((*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
+		return enc == fn
+	}
+	return false
+}
+
+// isZeroTime reports whether e is time.Time{}.
+func isZeroTime(info *types.Info, e ast.Expr) bool {
+	cl, ok := ast.Unparen(e).(*ast.CompositeLit)
+	return ok && len(cl.Elts) == 0 && match.IsNamed(info.TypeOf(cl), "time", "Time")
+}
+
+// relative fills in d if the deadline is time.Now().Add(d), directly or
+// through a local variable of the dial function used for nothing else.
+func (c *checker) relative(fn inspector.Cursor, dl *deadline) {
+	arg := ast.Unparen(dl.call.Args[0])
+	if d := nowAdd(c.info, arg); d != nil {
+		dl.d = d
+		return
+	}
+	id, ok := arg.(*ast.Ident)
+	if !ok {
+		return
+	}
+	v, ok := c.info.Uses[id].(*types.Var)
+	if !ok || v.Pos() < fn.Node().Pos() || v.Pos() >= fn.Node().End() {
+		return
+	}
+	uses := 0
+	for cur := range fn.Preorder((*ast.Ident)(nil)) {
+		if c.info.Uses[cur.Node().(*ast.Ident)] == v {
+			uses++
+		}
+	}
+	if uses != 1 {
+		return
+	}
+	for cur := range fn.Preorder((*ast.AssignStmt)(nil)) {
+		as := cur.Node().(*ast.AssignStmt)
+		if as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			continue
+		}
+		if lid, ok := as.Lhs[0].(*ast.Ident); ok && c.info.Defs[lid] == v {
+			if d := nowAdd(c.info, ast.Unparen(as.Rhs[0])); d != nil {
+				dl.d, dl.dvar, dl.dvarAt = d, v, cur
+			}
+		}
+	}
+}
+
+// nowAdd returns d if e is time.Now().Add(d).
+func nowAdd(info *types.Info, e ast.Expr) ast.Expr {
+	call, ok := e.(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 || !match.IsMethod(match.CalleeFunc(info, call), "time", "Time", "Add") {
+		return nil
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return nil
+	}
+	now, ok := ast.Unparen(sel.X).(*ast.CallExpr)
+	if !ok || len(now.Args) != 0 || !match.IsFunc(match.CalleeFunc(info, now), "time", "Now") {
+		return nil
+	}
+	return call.Args[0]
+}
+
+// ---- Fix or report ----
+
+// fixOrReport rewrites the deadlines of a dial function literal of the
+// Transport literal at litCur, or reports them with the reason it cannot.
+func (c *checker) fixOrReport(litCur inspector.Cursor, field string, fn inspector.Cursor, dls []*deadline) {
+	lit := litCur.Node().(*ast.CompositeLit)
+	first := dls[0]
+	report := func(format string, args ...any) {
+		c.s.Reportf(first.call.Pos(), "%s in the Transport's %s function puts an expiry date on every connection it returns: after that, whatever request reuses the pooled connection fails with i/o timeout, however fast the server; %s",
+			first.text(), field, fmt.Sprintf(format, args...))
+	}
+	for _, dl := range dls {
+		if dl.d == nil {
+			report("the deadline is not time.Now().Add(d) (%s): clear it (%s.SetDeadline(time.Time{})) before returning the connection, and bound each request with ResponseHeaderTimeout or the client's Timeout",
+				types.ExprString(dl.call.Args[0]), dl.conn.Name())
+			return
+		}
+		if !sameExpr(c.info, dl.d, first.d) {
+			report("the deadlines differ (%s, %s): remove them, and bound each request with ResponseHeaderTimeout or the client's Timeout",
+				types.ExprString(first.d), types.ExprString(dl.d))
+			return
+		}
+	}
+	d := first.d
+	if why := c.movable(d, fn); why != "" {
+		report("%s %s, so it cannot move to the Transport: remove the deadline, and bound each request with ResponseHeaderTimeout or the client's Timeout",
+			types.ExprString(d), why)
+		return
+	}
+	// The statements to remove.
+	var remove []inspector.Cursor
+	removed := func(pos token.Pos) bool {
+		for _, r := range remove {
+			if r.Node().Pos() <= pos && pos < r.Node().End() {
+				return true
+			}
+		}
+		return false
+	}
+	for _, dl := range dls {
+		stmts, why := c.removable(fn, dl)
+		if why != "" {
+			report("cannot remove it cleanly (%s): remove it, and bound each request with ResponseHeaderTimeout or the client's Timeout", why)
+			return
+		}
+		remove = append(remove, stmts...)
+		if dl.dvar != nil {
+			remove = append(remove, dl.dvarAt)
+		}
+	}
+	// The connection must not be used after the deadline is set, but to
+	// be returned: otherwise the deadline bounds that I/O too.
+	for cur := range fn.Preorder((*ast.Ident)(nil)) {
+		id := cur.Node().(*ast.Ident)
+		v, ok := c.info.Uses[id].(*types.Var)
+		if !ok || id.Pos() < first.call.Pos() || removed(id.Pos()) {
+			continue
+		}
+		isConn := false
+		for _, dl := range dls {
+			isConn = isConn || v == dl.conn
+		}
+		if !isConn || cur.ParentEdgeKind() == edge.ReturnStmt_Results {
+			continue
+		}
+		use := types.ExprString(id)
+		if p, ok := cur.Parent().Node().(ast.Expr); ok {
+			use = types.ExprString(p)
+			if pp, ok := cur.Parent().Parent().Node().(*ast.CallExpr); ok {
+				use = types.ExprString(pp)
+			}
+		}
+		report("the deadline also bounds %s in the dial function: clear it (%s.SetDeadline(time.Time{})) after that, before returning the connection, and bound each request with ResponseHeaderTimeout or the client's Timeout",
+			use, v.Name())
+		return
+	}
+	// What carries the bound now.
+	read := false // a bound on the response, not only on writes
+	for _, dl := range dls {
+		read = read || dl.method != "SetWriteDeadline"
+	}
+	rht := match.KeyedField(lit, "ResponseHeaderTimeout") != nil || c.transportWrites(litCur, "ResponseHeaderTimeout")
+	client := c.clientOf(litCur)
+	if client != nil && !c.visibleAt(d, client.Pos()) {
+		client = nil
+	}
+	clientTimeout := client != nil && match.KeyedField(client, "Timeout") != nil
+	var addTo *ast.CompositeLit
+	var key, instead string
+	switch {
+	case read && !rht:
+		addTo, key = lit, "ResponseHeaderTimeout"
+		instead = "bound each request instead (ResponseHeaderTimeout: " + types.ExprString(d) + ")"
+	case client != nil && !clientTimeout:
+		addTo, key = client, "Timeout"
+		instead = "bound each request instead (the client's Timeout: " + types.ExprString(d) + ")"
+	case read || clientTimeout:
+		instead = "each request is bounded already (the Transport's ResponseHeaderTimeout"
+		if clientTimeout {
+			instead = "each request is bounded already (the client's Timeout"
+		}
+		instead += "): remove the deadline"
+	default:
+		report("no Transport setting bounds writing a request: remove the deadline, and set the Timeout of the client that uses this Transport to %s", types.ExprString(d))
+		return
+	}
+	fix := c.s.NewFix()
+	fix.Do(func(x *edit.Fix) bool {
+		var value dst.Expr
+		if addTo != nil {
+			dd, ok := x.Node(d).(dst.Expr)
+			if !ok {
+				return x.Fail("cannot copy %s", types.ExprString(d))
+			}
+			value = dst.Clone(dd).(dst.Expr)
+			dec := value.Decorations()
+			dec.Before, dec.After, dec.Start, dec.End = dst.None, dst.None, nil, nil
+		}
+		for _, r := range remove {
+			slot, ok := edit.SlotOf(x, r)
+			if !ok || !slot.Remove() {
+				return x.Fail("cannot remove %s", types.ExprString(first.call))
+			}
+		}
+		if addTo != nil {
+			return addField(x, c.pass.Fset, addTo, key, value)
+		}
+		return true
+	})
+	c.s.Fixed(first.call.Pos(), first.call.End(), fix,
+		"%s in the Transport's %s function puts an expiry date on every connection it returns: %s after the dial, whatever request reuses the pooled connection fails with i/o timeout, however fast the server; %s",
+		first.text(), field, types.ExprString(d), instead)
+}
+
+// visibleAt reports whether every name d uses means the same at pos.
+func (c *checker) visibleAt(d ast.Expr, pos token.Pos) bool {
+	scope := c.pass.Pkg.Scope().Innermost(pos)
+	if scope == nil {
+		return false
+	}
+	ok := true
+	var walk func(n ast.Node)
+	walk = func(n ast.Node) {
+		ast.Inspect(n, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.SelectorExpr:
+				walk(x.X) // x.Sel is a field, a method or a package member
+				return false
+			case *ast.Ident:
+				if obj := c.info.Uses[x]; obj != nil {
+					if _, got := scope.LookupParent(x.Name, pos); got != obj {
+						ok = false
+					}
+				}
+			}
+			return true
+		})
+	}
+	walk(d)
+	return ok
+}
+
+// sameExpr reports whether two expressions are the same text referring
+// to the same objects.
+func sameExpr(info *types.Info, a, b ast.Expr) bool {
+	if types.ExprString(a) != types.ExprString(b) {
+		return false
+	}
+	var objs []types.Object
+	ast.Inspect(a, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			objs = append(objs, info.Uses[id])
+		}
+		return true
+	})
+	i, same := 0, true
+	ast.Inspect(b, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			same = same && i < len(objs) && objs[i] == info.Uses[id]
+			i++
+		}
+		return true
+	})
+	return same && i == len(objs)
+}
+
+// movable returns why d, read in the dial function fn at each dial, would
+// not be the same value read once where the Transport is built ("" if it
+// would).
+func (c *checker) movable(d ast.Expr, fn inspector.Cursor) (why string) {
+	inFn := func(obj types.Object) bool {
+		return obj.Pos() >= fn.Node().Pos() && obj.Pos() < fn.Node().End()
+	}
+	var walk func(e ast.Expr) bool
+	walk = func(e ast.Expr) bool {
+		switch x := e.(type) {
+		case *ast.BasicLit:
+		case *ast.ParenExpr:
+			return walk(x.X)
+		case *ast.BinaryExpr:
+			return walk(x.X) && walk(x.Y)
+		case *ast.UnaryExpr:
+			if x.Op != token.SUB && x.Op != token.ADD {
+				why = "is not a plain duration"
+				return false
+			}
+			return walk(x.X)
+		case *ast.CallExpr:
+			if tv, ok := c.info.Types[x.Fun]; ok && tv.IsType() && len(x.Args) == 1 {
+				return walk(x.Args[0]) // a conversion
+			}
+			why = "is computed when each connection is dialed (it calls " + types.ExprString(x.Fun) + ")"
+			return false
+		case *ast.Ident:
+			return c.movableObj(c.info.Uses[x], x.Name, x == d, inFn, &why)
+		case *ast.SelectorExpr:
+			if sel := c.info.Selections[x]; sel != nil {
+				if sel.Kind() != types.FieldVal {
+					why = "is computed when each connection is dialed (" + types.ExprString(x) + ")"
+					return false
+				}
+				if sel.Indirect() || isPointer(c.info.TypeOf(x.X)) {
+					why = "reads " + types.ExprString(x) + " through a pointer, which can change after the Transport is built"
+					return false
+				}
+				return walk(x.X)
+			}
+			return c.movableObj(c.info.Uses[x.Sel], types.ExprString(x), x == d, inFn, &why)
+		default:
+			why = "is not a plain duration"
+			return false
+		}
+		return true
+	}
+	walk(d)
+	return why
+}
+
+// movableObj reports whether an object d refers to has, where the
+// Transport is built, the value it has when a connection is dialed.
+func (c *checker) movableObj(obj types.Object, name string, whole bool, inFn func(types.Object) bool, why *string) bool {
+	switch obj := obj.(type) {
+	case nil:
+		*why = "is not understood"
+		return false
+	case *types.Const:
+		if inFn(obj) {
+			*why = "uses " + name + ", a constant of the dial function"
+			return false
+		}
+	case *types.Var:
+		switch {
+		case inFn(obj):
+			*why = "is computed when each connection is dialed"
+			if !whole {
+				*why += " (it uses " + name + ")"
+			}
+			return false
+		case obj.Pkg() != c.pass.Pkg:
+			*why = "reads " + name + ", a variable of another package, which can change after the Transport is built"
+			return false
+		}
+		if where := c.written(obj); where != "" {
+			*why = "reads " + name + ", which is assigned in " + where + ", so its value when the Transport is built may not be its value at each dial"
+			return false
+		}
+	case *types.PkgName, *types.TypeName, *types.Builtin, *types.Nil:
+	default:
+		*why = "is computed when each connection is dialed (" + name + ")"
+		return false
+	}
+	return true
+}
+
+func isPointer(t types.Type) bool {
+	_, ok := types.Unalias(t).Underlying().(*types.Pointer)
+	return ok
+}
+
+// written returns where v (a variable of the package, local or not) is
+// assigned, incremented or has its address taken after its declaration,
+// or "".
+func (c *checker) written(v *types.Var) string {
+	if !c.scanned {
+		c.scanned = true
+		c.writes = map[*types.Var]string{}
+		for _, f := range c.pass.Files {
+			record := func(e ast.Expr, pos token.Pos) {
+				for {
+					switch x := e.(type) {
+					case *ast.ParenExpr:
+						e = x.X
+						continue
+					case *ast.SelectorExpr:
+						if sel := c.info.Selections[x]; sel != nil && sel.Kind() == types.FieldVal && !sel.Indirect() {
+							e = x.X
+							continue
+						}
+						if v, ok := c.info.Uses[x.Sel].(*types.Var); ok {
+							c.mark(f, v, pos)
+						}
+					case *ast.IndexExpr:
+						if _, ok := types.Unalias(c.info.TypeOf(x.X)).Underlying().(*types.Array); ok {
+							e = x.X
+							continue
+						}
+					case *ast.Ident:
+						if v, ok := c.info.Uses[x].(*types.Var); ok {
+							c.mark(f, v, pos)
+						}
+					}
+					return
+				}
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.AssignStmt:
+					for _, lhs := range n.Lhs {
+						record(lhs, n.Pos())
+					}
+				case *ast.IncDecStmt:
+					record(n.X, n.Pos())
+				case *ast.UnaryExpr:
+					if n.Op == token.AND {
+						record(n.X, n.Pos())
+					}
+				case *ast.RangeStmt:
+					if n.Tok == token.ASSIGN {
+						for _, e := range []ast.Expr{n.Key, n.Value} {
+							if e != nil {
+								record(e, n.Pos())
+							}
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	return c.writes[v]
+}
+
+// mark records a write to v at pos in f (the first one found).
+func (c *checker) mark(f *ast.File, v *types.Var, pos token.Pos) {
+	if _, ok := c.writes[v]; ok {
+		return
+	}
+	where := "a package-level declaration"
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Pos() <= pos && pos < fd.End() {
+			where = fd.Name.Name
+		}
+	}
+	c.writes[v] = where + " (" + filepath.Base(c.pass.Fset.Position(pos).Filename) + ")"
+}
+
+// removable returns the statements to remove to take the deadline call
+// away, or why it cannot be: a call alone or assigned to _, an error
+// check of it that nothing else reads, or an if statement whose init is
+// the call.
+func (c *checker) removable(fn inspector.Cursor, dl *deadline) ([]inspector.Cursor, string) {
+	call := dl.cur
+	parent := call.Parent()
+	switch call.ParentEdgeKind() {
+	case edge.ExprStmt_X:
+		return []inspector.Cursor{parent}, ""
+	case edge.AssignStmt_Rhs:
+		as := parent.Node().(*ast.AssignStmt)
+		if len(as.Lhs) != 1 {
+			return nil, "its result is assigned with others"
+		}
+		lhs, ok := as.Lhs[0].(*ast.Ident)
+		if !ok {
+			return nil, "its error is stored in " + types.ExprString(as.Lhs[0])
+		}
+		if lhs.Name == "_" {
+			return []inspector.Cursor{parent}, ""
+		}
+		errVar, _ := c.info.ObjectOf(lhs).(*types.Var)
+		if parent.ParentEdgeKind() == edge.IfStmt_Init {
+			ifCur := parent.Parent()
+			ifs := ifCur.Node().(*ast.IfStmt)
+			if !isErrCheck(c.info, ifs, errVar) {
+				return nil, "the if statement around it does more than check its error"
+			}
+			if why := c.readAfter(fn, errVar, ifs); why != "" {
+				return nil, why
+			}
+			return []inspector.Cursor{ifCur}, ""
+		}
+		next, ok := parent.NextSibling()
+		if !ok {
+			return nil, "its error is not checked"
+		}
+		ifs, ok := next.Node().(*ast.IfStmt)
+		if !ok || ifs.Init != nil || !isErrCheck(c.info, ifs, errVar) {
+			if why := c.readAfter(fn, errVar, as); why != "" {
+				return nil, why
+			}
+			return []inspector.Cursor{parent}, ""
+		}
+		if why := c.readAfter(fn, errVar, ifs); why != "" {
+			return nil, why
+		}
+		return []inspector.Cursor{parent, next}, ""
+	}
+	return nil, "the call is part of a larger expression"
+}
+
+// isErrCheck reports whether ifs is "if err != nil { ... }" with no else.
+func isErrCheck(info *types.Info, ifs *ast.IfStmt, errVar *types.Var) bool {
+	be, ok := ast.Unparen(ifs.Cond).(*ast.BinaryExpr)
+	if !ok || be.Op != token.NEQ || ifs.Else != nil || errVar == nil {
+		return false
+	}
+	isErr := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && info.Uses[id] == errVar
+	}
+	isNil := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		_, ok = info.Uses[id].(*types.Nil)
+		return ok
+	}
+	return isErr(be.X) && isNil(be.Y) || isNil(be.X) && isErr(be.Y)
+}
+
+// readAfter returns why removing the statement after which errVar is no
+// longer set by the deadline call would change what later code reads:
+// errVar is read after it.
+func (c *checker) readAfter(fn inspector.Cursor, errVar *types.Var, after ast.Node) string {
+	if errVar == nil {
+		return ""
+	}
+	for cur := range fn.Preorder((*ast.Ident)(nil)) {
+		id := cur.Node().(*ast.Ident)
+		if id.Pos() < after.End() || c.info.Uses[id] != errVar {
+			continue
+		}
+		if cur.ParentEdgeKind() == edge.AssignStmt_Lhs {
+			continue
+		}
+		return errVar.Name() + " is read after it"
+	}
+	return ""
+}
+
+// transportWrites reports whether the function around the Transport
+// literal at litCur assigns field of the variable it initializes.
+func (c *checker) transportWrites(litCur inspector.Cursor, field string) bool {
+	v := c.varOf(litCur)
+	if v == nil {
+		return false
+	}
+	for _, f := range c.pass.Files {
+		found := false
+		ast.Inspect(f, func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if !ok || found {
+				return !found
+			}
+			for _, lhs := range as.Lhs {
+				if se, ok := ast.Unparen(lhs).(*ast.SelectorExpr); ok && se.Sel.Name == field {
+					if id, ok := ast.Unparen(se.X).(*ast.Ident); ok && c.info.Uses[id] == v {
+						found = true
+					}
+				}
+			}
+			return true
+		})
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+// exprCur returns the cursor of what holds the Transport literal: &lit,
+// or the literal.
+func exprCur(litCur inspector.Cursor) inspector.Cursor {
+	c := litCur
+	for {
+		switch c.ParentEdgeKind() {
+		case edge.ParenExpr_X:
+			c = c.Parent()
+			continue
+		case edge.UnaryExpr_X:
+			if c.Parent().Node().(*ast.UnaryExpr).Op == token.AND {
+				c = c.Parent()
+				continue
+			}
+		}
+		return c
+	}
+}
+
+// varOf returns the variable the Transport literal at litCur initializes
+// or is assigned to, or nil.
+func (c *checker) varOf(litCur inspector.Cursor) *types.Var {
+	e := exprCur(litCur)
+	var id *ast.Ident
+	switch ek, idx := e.ParentEdge(); ek {
+	case edge.AssignStmt_Rhs:
+		as := e.Parent().Node().(*ast.AssignStmt)
+		if len(as.Lhs) == len(as.Rhs) {
+			id, _ = ast.Unparen(as.Lhs[idx]).(*ast.Ident)
+		}
+	case edge.ValueSpec_Values:
+		vs := e.Parent().Node().(*ast.ValueSpec)
+		if len(vs.Names) == len(vs.Values) {
+			id = vs.Names[idx]
+		}
+	}
+	if id == nil {
+		return nil
+	}
+	v, _ := c.info.ObjectOf(id).(*types.Var)
+	return v
+}
+
+// clientOf returns the one http.Client literal of the file that uses the
+// Transport literal at litCur: the literal around it (Transport: &http.Transport{...}),
+// or the one whose Transport is the variable the literal initializes.
+func (c *checker) clientOf(litCur inspector.Cursor) *ast.CompositeLit {
+	e := exprCur(litCur)
+	if e.ParentEdgeKind() == edge.KeyValueExpr_Value {
+		kv := e.Parent().Node().(*ast.KeyValueExpr)
+		if cl, ok := e.Parent().Parent().Node().(*ast.CompositeLit); ok && isClientLit(c.info, cl) {
+			if id, ok := kv.Key.(*ast.Ident); ok && id.Name == "Transport" {
+				return cl
+			}
+		}
+		return nil
+	}
+	v := c.varOf(litCur)
+	if v == nil {
+		return nil
+	}
+	f := c.s.Files().Of(litCur.Node().Pos())
+	if f == nil {
+		return nil
+	}
+	var found []*ast.CompositeLit
+	ast.Inspect(f.Ast, func(n ast.Node) bool {
+		cl, ok := n.(*ast.CompositeLit)
+		if !ok || !isClientLit(c.info, cl) {
+			return true
+		}
+		kv := match.KeyedField(cl, "Transport")
+		if kv == nil {
+			return true
+		}
+		val := ast.Unparen(kv.Value)
+		if u, ok := val.(*ast.UnaryExpr); ok && u.Op == token.AND {
+			val = ast.Unparen(u.X)
+		}
+		if id, ok := val.(*ast.Ident); ok && c.info.Uses[id] == v {
+			found = append(found, cl)
+		}
+		return true
+	})
+	if len(found) != 1 {
+		return nil
+	}
+	return found[0]
+}
+
+func isClientLit(info *types.Info, cl *ast.CompositeLit) bool {
+	return cl.Type != nil && match.IsNamed(info.TypeOf(cl), match.NetHTTP, "Client")
+}
+
+// addField sets key to value in the fix's copy of lit, after its last
+// field, on a line of its own in a literal written one field per line.
+func addField(x *edit.Fix, fset *token.FileSet, lit *ast.CompositeLit, key string, value dst.Expr) bool {
+	dl, ok := x.Node(lit).(*dst.CompositeLit)
+	if !ok {
+		return x.Fail("cannot find the literal to set %s in", key)
+	}
+	kv := &dst.KeyValueExpr{Key: dst.NewIdent(key), Value: value}
+	if match.OneFieldPerLine(fset, lit) {
+		kv.Decs.Before = dst.NewLine
+		kv.Decs.After = dst.NewLine
+	}
+	dl.Elts = append(dl.Elts, kv)
+	return true
+}
