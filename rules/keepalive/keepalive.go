@@ -162,7 +162,7 @@ func (r *reporter) keyValue(cur inspector.Cursor, kv *ast.KeyValueExpr) {
 	if !ok {
 		return
 	}
-	t := r.info.TypeOf(lit)
+	t := match.LitType(r.info, lit)
 	id, _ := kv.Key.(*ast.Ident)
 	switch {
 	case id != nil && match.IsNamed(t, match.NetHTTP, "Request") && id.Name == "Close" && match.IsConstTrue(r.info, kv.Value):
@@ -189,7 +189,7 @@ func (r *reporter) keyValue(cur inspector.Cursor, kv *ast.KeyValueExpr) {
 			return
 		}
 		outer, ok := hc.Parent().Parent().Node().(*ast.CompositeLit)
-		if !ok || !match.IsNamed(r.info.TypeOf(outer), match.NetHTTP, "Request") {
+		if !ok || !match.IsNamed(match.LitType(r.info, outer), match.NetHTTP, "Request") {
 			return
 		}
 		if r.deliberate(cur, true, nil) {
@@ -368,7 +368,7 @@ func (r *reporter) oneShotAssign(asCur inspector.Cursor, base ast.Expr) bool {
 	}
 	for c := range fn.Preorder((*ast.CompositeLit)(nil)) {
 		lit := c.Node().(*ast.CompositeLit)
-		if !match.IsTransport(r.info.TypeOf(lit)) {
+		if !match.IsTransport(match.LitType(r.info, lit)) {
 			continue
 		}
 		e := c

@@ -112,7 +112,7 @@ func (c *checker) run() {
 		for cur := range ins.Root().Preorder((*ast.CompositeLit)(nil), (*ast.AssignStmt)(nil)) {
 			switch n := cur.Node().(type) {
 			case *ast.CompositeLit:
-				if n.Type == nil || !match.IsTransport(c.info.TypeOf(n)) || keepAlivesOff(c.info, n) {
+				if !match.IsTransport(match.LitType(c.info, n)) || keepAlivesOff(c.info, n) {
 					continue
 				}
 				for _, elt := range n.Elts {
@@ -194,7 +194,7 @@ func (c *checker) assignedDial(f *edit.File, asCur inspector.Cursor, rhs ast.Exp
 			return
 		}
 		for _, dl := range c.deadlines(flCur) {
-			c.reportOnce(dl, "the function assigned to a Transport's %s", field)
+			c.reportOnce(dl, "the Transport it belongs to is built elsewhere", "the function assigned to a Transport's %s", field)
 		}
 		return
 	}
@@ -235,20 +235,20 @@ func (c *checker) namedDial(e ast.Expr, field string) {
 		return
 	}
 	for _, dl := range c.deadlines(fdCur) {
-		c.reportOnce(dl, "%s (a Transport's %s function)", fn.Name(), field)
+		c.reportOnce(dl, "the function is not a literal of the Transport (other code may call it)", "%s (a Transport's %s function)", fn.Name(), field)
 	}
 }
 
 // reportOnce reports a deadline of a dial function the rule does not
 // rewrite, once however many Transports use the function.
-func (c *checker) reportOnce(dl *deadline, format string, args ...any) {
+func (c *checker) reportOnce(dl *deadline, why, format string, args ...any) {
 	if c.reported[dl.call.Pos()] {
 		return
 	}
 	c.reported[dl.call.Pos()] = true
 	where := fmt.Sprintf(format, args...)
-	c.s.Reportf(dl.call.Pos(), "%s in %s puts an expiry date on every connection it returns: after that, whatever request reuses the pooled connection fails with i/o timeout, however fast the server; remove it, and bound each request instead with the Transport's ResponseHeaderTimeout (or the client's Timeout)",
-		dl.text(), where)
+	c.s.Reportf(dl.call.Pos(), "%s in %s puts an expiry date on every connection it returns: whatever request reuses a pooled connection after that fails with i/o timeout, however fast the server; not rewritten, as %s; remove the deadline, and bound each request with the Transport's ResponseHeaderTimeout or the client's Timeout",
+		dl.text(), where, why)
 }
 
 // funcDecl returns the declaration of a function or method of the
@@ -415,26 +415,27 @@ func nowAdd(info *types.Info, e ast.Expr) ast.Expr {
 func (c *checker) fixOrReport(litCur inspector.Cursor, field string, fn inspector.Cursor, dls []*deadline) {
 	lit := litCur.Node().(*ast.CompositeLit)
 	first := dls[0]
+	// bound is the advice every report ends with.
+	const bound = "bound each request with the Transport's ResponseHeaderTimeout or the client's Timeout"
 	report := func(format string, args ...any) {
-		c.s.Reportf(first.call.Pos(), "%s in the Transport's %s function puts an expiry date on every connection it returns: after that, whatever request reuses the pooled connection fails with i/o timeout, however fast the server; %s",
+		c.s.Reportf(first.call.Pos(), "%s in the Transport's %s function puts an expiry date on every connection it returns: whatever request reuses a pooled connection after that fails with i/o timeout, however fast the server; not rewritten, as %s",
 			first.text(), field, fmt.Sprintf(format, args...))
 	}
 	for _, dl := range dls {
 		if dl.d == nil {
-			report("the deadline is not time.Now().Add(d) (%s): clear it (%s.SetDeadline(time.Time{})) before returning the connection, and bound each request with ResponseHeaderTimeout or the client's Timeout",
-				types.ExprString(dl.call.Args[0]), dl.conn.Name())
+			report("the deadline is a fixed time (%s), not time.Now().Add of a duration; clear it (%s.SetDeadline(time.Time{})) before returning the connection, and %s",
+				types.ExprString(dl.call.Args[0]), dl.conn.Name(), bound)
 			return
 		}
 		if !sameExpr(c.info, dl.d, first.d) {
-			report("the deadlines differ (%s, %s): remove them, and bound each request with ResponseHeaderTimeout or the client's Timeout",
-				types.ExprString(first.d), types.ExprString(dl.d))
+			report("the deadlines differ (%s, %s); remove them, and %s",
+				types.ExprString(first.d), types.ExprString(dl.d), bound)
 			return
 		}
 	}
 	d := first.d
 	if why := c.movable(d, fn); why != "" {
-		report("%s %s, so it cannot move to the Transport: remove the deadline, and bound each request with ResponseHeaderTimeout or the client's Timeout",
-			types.ExprString(d), why)
+		report("%s %s; remove the deadline, and %s", types.ExprString(d), why, bound)
 		return
 	}
 	// The statements to remove.
@@ -450,7 +451,7 @@ func (c *checker) fixOrReport(litCur inspector.Cursor, field string, fn inspecto
 	for _, dl := range dls {
 		stmts, why := c.removable(fn, dl)
 		if why != "" {
-			report("cannot remove it cleanly (%s): remove it, and bound each request with ResponseHeaderTimeout or the client's Timeout", why)
+			report("it cannot be removed cleanly (%s); remove it, and %s", why, bound)
 			return
 		}
 		remove = append(remove, stmts...)
@@ -480,8 +481,8 @@ func (c *checker) fixOrReport(litCur inspector.Cursor, field string, fn inspecto
 				use = types.ExprString(pp)
 			}
 		}
-		report("the deadline also bounds %s in the dial function: clear it (%s.SetDeadline(time.Time{})) after that, before returning the connection, and bound each request with ResponseHeaderTimeout or the client's Timeout",
-			use, v.Name())
+		report("the deadline also bounds %s in the dial function; clear it (%s.SetDeadline(time.Time{})) after that, before returning the connection, and %s",
+			use, v.Name(), bound)
 		return
 	}
 	// What carries the bound now.
@@ -511,7 +512,7 @@ func (c *checker) fixOrReport(litCur inspector.Cursor, field string, fn inspecto
 		}
 		instead += "): remove the deadline"
 	default:
-		report("no Transport setting bounds writing a request: remove the deadline, and set the Timeout of the client that uses this Transport to %s", types.ExprString(d))
+		report("it bounds writing requests, which no Transport setting bounds, and no Client literal of the file uses this Transport; remove it, and set the Timeout of the Client that uses the Transport to %s", types.ExprString(d))
 		return
 	}
 	fix := c.s.NewFix()
@@ -538,7 +539,7 @@ func (c *checker) fixOrReport(litCur inspector.Cursor, field string, fn inspecto
 		return true
 	})
 	c.s.Fixed(first.call.Pos(), first.call.End(), fix,
-		"%s in the Transport's %s function puts an expiry date on every connection it returns: %s after the dial, whatever request reuses the pooled connection fails with i/o timeout, however fast the server; %s",
+		"%s in the Transport's %s function puts an expiry date on every connection it returns: %s after the dial, whatever request reuses a pooled connection fails with i/o timeout, however fast the server; %s",
 		first.text(), field, types.ExprString(d), instead)
 }
 
@@ -630,7 +631,10 @@ func (c *checker) movable(d ast.Expr, fn inspector.Cursor) (why string) {
 					return false
 				}
 				if sel.Indirect() || isPointer(c.info.TypeOf(x.X)) {
-					why = "reads " + types.ExprString(x) + " through a pointer, which can change after the Transport is built"
+					why = "is read through a pointer when each connection is dialed, and may change after the Transport is built"
+					if x != d {
+						why = "reads " + types.ExprString(x) + " through a pointer when each connection is dialed, and it may change after the Transport is built"
+					}
 					return false
 				}
 				return walk(x.X)
@@ -667,11 +671,17 @@ func (c *checker) movableObj(obj types.Object, name string, whole bool, inFn fun
 			}
 			return false
 		case obj.Pkg() != c.pass.Pkg:
-			*why = "reads " + name + ", a variable of another package, which can change after the Transport is built"
+			*why = "reads " + name + ", a variable of another package, which may change after the Transport is built"
+			if whole {
+				*why = "is a variable of another package, which may change after the Transport is built"
+			}
 			return false
 		}
 		if where := c.written(obj); where != "" {
-			*why = "reads " + name + ", which is assigned in " + where + ", so its value when the Transport is built may not be its value at each dial"
+			*why = "reads " + name + ", which is assigned in " + where + ": its value when the Transport is built may not be its value at each dial"
+			if whole {
+				*why = "is assigned in " + where + ": its value when the Transport is built may not be its value at each dial"
+			}
 			return false
 		}
 	case *types.PkgName, *types.TypeName, *types.Builtin, *types.Nil:
@@ -853,7 +863,7 @@ func (c *checker) readAfter(fn inspector.Cursor, errVar *types.Var, after ast.No
 		if cur.ParentEdgeKind() == edge.AssignStmt_Lhs {
 			continue
 		}
-		return errVar.Name() + " is read after it"
+		return errVar.Name() + ", which it sets, is read after it"
 	}
 	return ""
 }
@@ -979,7 +989,7 @@ func (c *checker) clientOf(litCur inspector.Cursor) *ast.CompositeLit {
 }
 
 func isClientLit(info *types.Info, cl *ast.CompositeLit) bool {
-	return cl.Type != nil && match.IsNamed(info.TypeOf(cl), match.NetHTTP, "Client")
+	return match.IsNamed(match.LitType(info, cl), match.NetHTTP, "Client")
 }
 
 // addField sets key to value in the fix's copy of lit, after its last

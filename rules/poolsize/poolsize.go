@@ -175,7 +175,7 @@ func (p *sizer) candidate(f *edit.File, cur inspector.Cursor) {
 	st := &site{p: p, file: f, cur: cur, handles: map[types.Object]bool{}}
 	switch n := cur.Node().(type) {
 	case *ast.CompositeLit:
-		if n.Type == nil || !match.IsTransport(p.info.TypeOf(n)) {
+		if !match.IsTransport(match.LitType(p.info, n)) {
 			return
 		}
 		st.lit, st.expr = n, n
@@ -470,7 +470,7 @@ func (st *site) contained(cur inspector.Cursor) {
 		st.flow.Escape(cur.Node().Pos(), "stored")
 		return
 	}
-	if _, ok := st.p.info.TypeOf(lit).Underlying().(*types.Struct); !ok {
+	if _, ok := match.LitType(st.p.info, lit).Underlying().(*types.Struct); !ok {
 		st.flow.Escape(cur.Node().Pos(), "stored in a slice or map")
 		return
 	}
@@ -758,13 +758,41 @@ func (p *sizer) fromGoroutines(st *site) bool {
 	if st.goroutine {
 		return true
 	}
+	// What holds the Transport, and what package-level declarations
+	// built on those hold (var client = &http.Client{Transport: tr}).
+	handles := map[types.Object]bool{}
+	for obj := range st.handles {
+		handles[obj] = true
+	}
+	for grew := true; grew; {
+		grew = false
+		for _, f := range p.pass.Files {
+			ins := inspector.New([]*ast.File{f})
+			for cur := range ins.Root().Preorder((*ast.Ident)(nil)) {
+				if obj := p.info.Uses[cur.Node().(*ast.Ident)]; obj == nil || !handles[obj] || enclosingFunc(cur).Valid() {
+					continue
+				}
+				if cur.ParentEdgeKind() == edge.SelectorExpr_Sel {
+					cur = cur.Parent()
+				}
+				up := &site{p: p, cur: cur, handles: map[types.Object]bool{}}
+				up.packageHandles()
+				for obj := range up.handles {
+					if !handles[obj] {
+						handles[obj] = true
+						grew = true
+					}
+				}
+			}
+		}
+	}
 	areas := p.goroutineAreas()
 	for _, f := range p.pass.Files {
 		ins := inspector.New([]*ast.File{f})
 		for cur := range ins.Root().Preorder((*ast.Ident)(nil)) {
 			id := cur.Node().(*ast.Ident)
 			obj := p.info.Uses[id]
-			if obj == nil || !st.handles[obj] {
+			if obj == nil || !handles[obj] {
 				continue
 			}
 			for _, a := range areas {
@@ -776,11 +804,7 @@ func (p *sizer) fromGoroutines(st *site) bool {
 			if cur.ParentEdgeKind() == edge.SelectorExpr_Sel {
 				cur = cur.Parent()
 			}
-			var fn inspector.Cursor
-			for enc := range cur.Enclosing((*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
-				fn = enc
-				break
-			}
+			fn := enclosingFunc(cur)
 			if !fn.Valid() {
 				continue
 			}
@@ -794,6 +818,14 @@ func (p *sizer) fromGoroutines(st *site) bool {
 		}
 	}
 	return false
+}
+
+// enclosingFunc returns the innermost function around cur, if any.
+func enclosingFunc(cur inspector.Cursor) inspector.Cursor {
+	for enc := range cur.Enclosing((*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
+		return enc
+	}
+	return inspector.Cursor{}
 }
 
 // goroutineAreas returns the code of the package that runs in goroutines:

@@ -99,3 +99,16 @@ func OneFieldPerLine(fset *token.FileSet, lit *ast.CompositeLit) bool {
 	}
 	return fset.Position(lit.Elts[0].Pos()).Line > open
 }
+
+// LitType returns the type a composite literal builds: for an element
+// whose type is elided in a list of pointers ([]*T{{...}}), T, which the
+// type checker records as *T.
+func LitType(info *types.Info, lit *ast.CompositeLit) types.Type {
+	t := info.TypeOf(lit)
+	if lit.Type == nil {
+		if p, ok := types.Unalias(t).(*types.Pointer); ok {
+			return p.Elem()
+		}
+	}
+	return t
+}
