@@ -174,6 +174,12 @@ func (r *reporter) keyValue(cur inspector.Cursor, kv *ast.KeyValueExpr) {
 		if r.deliberate(cur, false, nil) || r.oneShotLit(cur.Parent()) {
 			return
 		}
+		if fn := r.perCall(cur.Parent()); fn != "" {
+			// Keep-alives off is how a Transport made per call avoids
+			// leaving its connections open: the fix is one Transport.
+			r.s.Reportf(kv.Pos(), "DisableKeepAlives: true turns the Transport's connection pool off: %s; this Transport is made on every call of %s: share one, declared at package level, with keep-alives on (and an IdleConnTimeout below the server's keep-alive timeout, against connections the server closed)", cost, fn)
+			return
+		}
 		r.s.Reportf(kv.Pos(), "DisableKeepAlives: true turns the Transport's connection pool off: %s; %s", cost, advice)
 	case match.IsNamed(t, match.NetHTTP, "Header"):
 		key, ok := match.ConstString(r.info, kv.Key)
@@ -348,6 +354,35 @@ func (r *reporter) oneShotLit(litCur inspector.Cursor) bool {
 	o.flow.Follow(start, kTransport)
 	o.flow.Run()
 	return o.flow.Escaped == nil && !o.reused
+}
+
+// perCall returns the name of the function the Transport literal at
+// litCur is made in, for one call (it does not leave the function), or
+// "" if it is not: at package level, in main or init, or kept.
+func (r *reporter) perCall(litCur inspector.Cursor) string {
+	fn := enclosingFunc(litCur)
+	if !fn.Valid() {
+		return ""
+	}
+	name := "the function literal"
+	if fd, ok := fn.Node().(*ast.FuncDecl); ok {
+		if fd.Recv == nil && (fd.Name.Name == "init" || fd.Name.Name == "main" && r.pass.Pkg.Name() == "main") {
+			return ""
+		}
+		name = fd.Name.Name
+	}
+	start := litCur
+	if u, ok := litCur.Parent().Node().(*ast.UnaryExpr); ok && u.Op == token.AND {
+		start = litCur.Parent()
+	}
+	o := &oneShot{main: fn}
+	o.flow = flow.NewTracker(r.info, fn, o.hook)
+	o.flow.Follow(start, kTransport)
+	o.flow.Run()
+	if o.flow.Escaped != nil {
+		return ""
+	}
+	return name
 }
 
 // oneShotAssign reports whether tr.DisableKeepAlives = true in main sets

@@ -207,6 +207,7 @@ func (c *checker) assignedDial(f *edit.File, asCur inspector.Cursor, rhs ast.Exp
 // only refers to it, so the rule does not change it.
 func (c *checker) namedDial(e ast.Expr, field string) {
 	var obj types.Object
+	factory := false
 	switch x := ast.Unparen(e).(type) {
 	case *ast.Ident:
 		obj = c.info.Uses[x]
@@ -216,27 +217,95 @@ func (c *checker) namedDial(e ast.Expr, field string) {
 		} else {
 			obj = c.info.Uses[x.Sel]
 		}
+	case *ast.CallExpr:
+		// Dial: timeoutDialer(connect, rw): a function of the package
+		// that makes the dial function.
+		if fn := match.CalleeFunc(c.info, x); fn != nil {
+			obj, factory = fn, true
+		}
 	}
-	fn, ok := obj.(*types.Func)
-	if !ok || fn.Pkg() != c.pass.Pkg {
-		return
+	switch obj := obj.(type) {
+	case *types.Func:
+		if obj.Pkg() != c.pass.Pkg {
+			return
+		}
+		fd := c.funcDecl(obj)
+		if fd == nil || fd.Body == nil {
+			return
+		}
+		fdCur, ok := c.cursorOf(fd)
+		if !ok {
+			return
+		}
+		if !factory {
+			for _, dl := range c.deadlines(fdCur) {
+				c.reportOnce(dl, "the function is not a literal of the Transport (other code may call it)", "%s (a Transport's %s function)", obj.Name(), field)
+			}
+			return
+		}
+		// The function literals the factory returns.
+		for rc := range fdCur.Preorder((*ast.ReturnStmt)(nil)) {
+			if !directlyIn(rc, fdCur) {
+				continue
+			}
+			rs := rc.Node().(*ast.ReturnStmt)
+			if len(rs.Results) != 1 {
+				continue
+			}
+			fl, ok := ast.Unparen(rs.Results[0]).(*ast.FuncLit)
+			if !ok {
+				continue
+			}
+			flCur, ok := rc.FindNode(fl)
+			if !ok {
+				continue
+			}
+			for _, dl := range c.deadlines(flCur) {
+				c.reportOnce(dl, "the dial function is made by "+obj.Name()+", which other code may call", "the function %s returns (a Transport's %s function)", obj.Name(), field)
+			}
+		}
+	case *types.Var:
+		// var dial = func(...) (net.Conn, error) {...}, at package level.
+		if obj.Pkg() != c.pass.Pkg || obj.Parent() != c.pass.Pkg.Scope() || c.written(obj) != "" {
+			return
+		}
+		for _, f := range c.pass.Files {
+			for _, d := range f.Decls {
+				gd, ok := d.(*ast.GenDecl)
+				if !ok || gd.Tok != token.VAR {
+					continue
+				}
+				for _, spec := range gd.Specs {
+					vs := spec.(*ast.ValueSpec)
+					for i, id := range vs.Names {
+						if c.info.Defs[id] != obj || len(vs.Values) != len(vs.Names) {
+							continue
+						}
+						fl, ok := ast.Unparen(vs.Values[i]).(*ast.FuncLit)
+						if !ok {
+							continue
+						}
+						flCur, ok := c.cursorOf(fl)
+						if !ok {
+							continue
+						}
+						for _, dl := range c.deadlines(flCur) {
+							c.reportOnce(dl, "the function is not a literal of the Transport (other code may call it)", "%s (a Transport's %s function)", obj.Name(), field)
+						}
+					}
+				}
+			}
+		}
 	}
-	fd := c.funcDecl(fn)
-	if fd == nil || fd.Body == nil {
-		return
-	}
-	f := c.s.Files().Of(fd.Pos())
+}
+
+// cursorOf returns the cursor of a node of one of the package's files.
+func (c *checker) cursorOf(n ast.Node) (inspector.Cursor, bool) {
+	f := c.s.Files().Of(n.Pos())
 	if f == nil {
-		return
+		return inspector.Cursor{}, false
 	}
-	ins := inspector.New([]*ast.File{f.Ast})
-	fdCur, ok := ins.Root().FindNode(fd)
-	if !ok {
-		return
-	}
-	for _, dl := range c.deadlines(fdCur) {
-		c.reportOnce(dl, "the function is not a literal of the Transport (other code may call it)", "%s (a Transport's %s function)", fn.Name(), field)
-	}
+	return inspector.New([]*ast.File{f.Ast}).Root().FindNode(n)
 }
 
 // reportOnce reports a deadline of a dial function the rule does not
