@@ -45,8 +45,11 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/dave/dst"
+	"github.com/dave/dst/dstutil"
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/edge"
@@ -101,6 +104,21 @@ type checker struct {
 	decls   map[*types.Func]*ast.FuncDecl
 	writes  map[*types.Var]string // variables assigned after their declaration: where
 	scanned bool
+
+	// factories are the functions of the package that make the dial
+	// functions of Transport literals (Dial: timeoutDialer(c, rw)), with
+	// those uses, in the order found.
+	factories map[*types.Func][]factoryUse
+	order     []*types.Func
+}
+
+// A factoryUse is a Transport literal whose dial function a call of a
+// factory of the package makes.
+type factoryUse struct {
+	litCur inspector.Cursor
+	kv     *ast.KeyValueExpr
+	field  string
+	call   *ast.CallExpr
 }
 
 func (c *checker) run() {
@@ -134,6 +152,9 @@ func (c *checker) run() {
 				}
 			}
 		}
+	}
+	for _, fn := range c.order {
+		c.factory(fn, c.factories[fn])
 	}
 }
 
@@ -181,6 +202,18 @@ func (c *checker) dialFunc(f *edit.File, litCur inspector.Cursor, kv *ast.KeyVal
 		c.fixOrReport(litCur, field, flCur, dls)
 		return
 	}
+	if call, ok := ast.Unparen(kv.Value).(*ast.CallExpr); ok {
+		if fn := match.CalleeFunc(c.info, call); fn != nil && fn.Pkg() == c.pass.Pkg && c.funcDecl(fn) != nil {
+			if c.factories == nil {
+				c.factories = map[*types.Func][]factoryUse{}
+			}
+			if _, ok := c.factories[fn]; !ok {
+				c.order = append(c.order, fn)
+			}
+			c.factories[fn] = append(c.factories[fn], factoryUse{litCur, kv, field, call})
+			return
+		}
+	}
 	c.namedDial(kv.Value, field)
 }
 
@@ -207,7 +240,6 @@ func (c *checker) assignedDial(f *edit.File, asCur inspector.Cursor, rhs ast.Exp
 // only refers to it, so the rule does not change it.
 func (c *checker) namedDial(e ast.Expr, field string) {
 	var obj types.Object
-	factory := false
 	switch x := ast.Unparen(e).(type) {
 	case *ast.Ident:
 		obj = c.info.Uses[x]
@@ -216,12 +248,6 @@ func (c *checker) namedDial(e ast.Expr, field string) {
 			obj = sel.Obj()
 		} else {
 			obj = c.info.Uses[x.Sel]
-		}
-	case *ast.CallExpr:
-		// Dial: timeoutDialer(connect, rw): a function of the package
-		// that makes the dial function.
-		if fn := match.CalleeFunc(c.info, x); fn != nil {
-			obj, factory = fn, true
 		}
 	}
 	switch obj := obj.(type) {
@@ -237,32 +263,8 @@ func (c *checker) namedDial(e ast.Expr, field string) {
 		if !ok {
 			return
 		}
-		if !factory {
-			for _, dl := range c.deadlines(fdCur) {
-				c.reportOnce(dl, "the function is not a literal of the Transport (other code may call it)", "%s (a Transport's %s function)", obj.Name(), field)
-			}
-			return
-		}
-		// The function literals the factory returns.
-		for rc := range fdCur.Preorder((*ast.ReturnStmt)(nil)) {
-			if !directlyIn(rc, fdCur) {
-				continue
-			}
-			rs := rc.Node().(*ast.ReturnStmt)
-			if len(rs.Results) != 1 {
-				continue
-			}
-			fl, ok := ast.Unparen(rs.Results[0]).(*ast.FuncLit)
-			if !ok {
-				continue
-			}
-			flCur, ok := rc.FindNode(fl)
-			if !ok {
-				continue
-			}
-			for _, dl := range c.deadlines(flCur) {
-				c.reportOnce(dl, "the dial function is made by "+obj.Name()+", which other code may call", "the function %s returns (a Transport's %s function)", obj.Name(), field)
-			}
+		for _, dl := range c.deadlines(fdCur) {
+			c.reportOnce(dl, "the function is not a literal of the Transport (other code may call it)", "%s (a Transport's %s function)", obj.Name(), field)
 		}
 	case *types.Var:
 		// var dial = func(...) (net.Conn, error) {...}, at package level.
@@ -297,6 +299,349 @@ func (c *checker) namedDial(e ast.Expr, field string) {
 			}
 		}
 	}
+}
+
+// factory rewrites the deadlines of the dial function a factory of the
+// package returns (func timeoutDialer(connect, rw time.Duration) ... {
+// return func(...) { ...; conn.SetDeadline(time.Now().Add(rw)); ... } }),
+// when every Transport that uses it can take the bound: the deadline goes
+// from the factory, and each Transport gets its ResponseHeaderTimeout (or
+// its Client a Timeout) with the factory's parameters replaced by the
+// arguments that Transport passes. Only a factory that nothing else can
+// call is changed: unexported, called only to make the dial functions of
+// Transport literals, in files of the package the rule sees. Otherwise,
+// or if one of the Transports cannot take the bound, every use is
+// reported instead.
+func (c *checker) factory(fn *types.Func, uses []factoryUse) {
+	fd := c.funcDecl(fn)
+	fdCur, ok := c.cursorOf(fd)
+	if !ok || fd.Body == nil {
+		return
+	}
+	// The function literal the factory returns.
+	var flCur inspector.Cursor
+	returns := 0
+	for rc := range fdCur.Preorder((*ast.ReturnStmt)(nil)) {
+		if !directlyIn(rc, fdCur) {
+			continue
+		}
+		returns++
+		rs := rc.Node().(*ast.ReturnStmt)
+		if len(rs.Results) == 1 {
+			if fl, ok := ast.Unparen(rs.Results[0]).(*ast.FuncLit); ok {
+				flCur, _ = rc.FindNode(fl)
+			}
+		}
+	}
+	if !flCur.Valid() {
+		return
+	}
+	dls := c.deadlines(flCur)
+	if len(dls) == 0 {
+		return
+	}
+	first := dls[0]
+	report := func(why string) {
+		c.reportOnce(first, why, "the function %s returns (a Transport's %s function)", fn.Name(), uses[0].field)
+	}
+	if why := c.ownFactory(fn, returns); why != "" {
+		report(why)
+		return
+	}
+	p, why := c.planDial(flCur, dls)
+	if why != "" {
+		report(why)
+		return
+	}
+	// The duration may use the factory's parameters, which each call
+	// gives; nothing else of the factory.
+	sig := fn.Signature()
+	params := map[*types.Var]int{}
+	for i := range sig.Params().Len() {
+		params[sig.Params().At(i)] = i
+	}
+	if sig.Variadic() {
+		report("the factory is variadic; remove the deadline, and " + bound)
+		return
+	}
+	used := map[int]bool{}
+	var local string
+	ast.Inspect(p.d, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if v, ok := c.info.Uses[id].(*types.Var); ok && v.Pos() >= fd.Pos() && v.Pos() < fd.End() {
+				if i, ok := params[v]; ok {
+					used[i] = true
+				} else if v.Pos() < flCur.Node().Pos() || v.Pos() >= flCur.Node().End() {
+					local = v.Name()
+				}
+			}
+		}
+		return true
+	})
+	if local != "" {
+		report(fmt.Sprintf("%s uses %s, a variable of %s; remove the deadline, and %s", types.ExprString(p.d), local, fn.Name(), bound))
+		return
+	}
+	outside := map[types.Object]bool{}
+	for v := range params {
+		outside[v] = true
+	}
+	if why := c.movableExcept(p.d, flCur, outside); why != "" {
+		report(fmt.Sprintf("%s %s; remove the deadline, and %s", types.ExprString(p.d), why, bound))
+		return
+	}
+	// Every use must take the bound.
+	type planned struct {
+		use   factoryUse
+		b     *boundPlan
+		value string
+	}
+	var plans []planned
+	for _, u := range uses {
+		for i := range used {
+			if why := c.pure(u.call.Args[i]); why != "" {
+				report(fmt.Sprintf("the argument %s of %s %s; remove the deadline, and %s", types.ExprString(u.call.Args[i]), types.ExprString(u.call), why, bound))
+				return
+			}
+		}
+		var args []ast.Expr
+		for i := range used {
+			args = append(args, u.call.Args[i])
+		}
+		text := c.substituted(p.d, params, u.call)
+		b, why := c.placeBound(u.litCur, p, text, outside, append(args, p.d)...)
+		if why != "" {
+			report(why)
+			return
+		}
+		plans = append(plans, planned{u, b, text})
+	}
+	// One rewrite for all the uses: the factory's deadline goes for all
+	// of them at once, so each site's fix makes the whole change (the
+	// fixes are the same), and any one of them applied alone is right.
+	step := func(x *edit.Fix) bool {
+		for i, pl := range plans {
+			if pl.b.addTo == nil {
+				continue
+			}
+			v, ok := c.substitute(x, p.d, params, pl.use.call)
+			if !ok {
+				return x.Fail("cannot copy %s", types.ExprString(p.d))
+			}
+			none := &dialPlan{dls: p.dls}
+			if i == 0 {
+				none = p
+			}
+			if !c.applyPlan(x, none, pl.b, v) {
+				return false
+			}
+		}
+		if plans[0].b.addTo == nil {
+			return c.applyPlan(x, p, plans[0].b, nil)
+		}
+		return true
+	}
+	for _, pl := range plans {
+		fix := c.s.NewFix()
+		fix.Do(step)
+		instead := strings.Replace(pl.b.instead, types.ExprString(p.d), pl.value, 1)
+		c.s.Fixed(pl.use.kv.Pos(), pl.use.kv.End(), fix,
+			"%s makes a dial function that puts an expiry date on every connection it returns (%s in %s): %s after the dial, whatever request reuses a pooled connection fails with i/o timeout, however fast the server; %s",
+			types.ExprString(pl.use.call), first.text(), fn.Name(), pl.value, instead)
+	}
+}
+
+// ownFactory returns why the rule may not change the factory fn (""
+// if it may): it can be called from other packages, or the package uses it
+// for something other than making a Transport literal's dial function, or
+// a file of the package the rule does not see (a test, another platform's
+// file) may.
+func (c *checker) ownFactory(fn *types.Func, returns int) string {
+	if returns != 1 {
+		return fn.Name() + " has several return statements"
+	}
+	if fn.Exported() && c.pass.Pkg.Name() != "main" {
+		return fn.Name() + " is exported (other packages may call it)"
+	}
+	if fn.Signature().Recv() != nil {
+		return fn.Name() + " is a method"
+	}
+	for _, f := range c.pass.Files {
+		ins := inspector.New([]*ast.File{f})
+		for cur := range ins.Root().Preorder((*ast.Ident)(nil)) {
+			id := cur.Node().(*ast.Ident)
+			if c.info.Uses[id] != fn {
+				continue
+			}
+			fnCur := cur
+			if fnCur.ParentEdgeKind() == edge.SelectorExpr_Sel {
+				fnCur = fnCur.Parent()
+			}
+			if fnCur.ParentEdgeKind() != edge.CallExpr_Fun {
+				return fn.Name() + " is used as a value"
+			}
+			callCur := fnCur.Parent()
+			if callCur.ParentEdgeKind() != edge.KeyValueExpr_Value {
+				return fn.Name() + " is called for something other than a Transport's dial function"
+			}
+			kv := callCur.Parent().Node().(*ast.KeyValueExpr)
+			lit, ok := callCur.Parent().Parent().Node().(*ast.CompositeLit)
+			key, _ := kv.Key.(*ast.Ident)
+			if !ok || key == nil || !dialFields[key.Name] || !match.IsTransport(match.LitType(c.info, lit)) ||
+				keepAlivesOff(c.info, lit) || c.s.Skip(lit.Pos()) {
+				return fn.Name() + " is called for something other than a Transport's dial function"
+			}
+		}
+	}
+	for _, df := range c.s.Files().DirFiles(c.pass.IgnoredFiles) {
+		found := false
+		ast.Inspect(df.Ast, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && id.Name == fn.Name() {
+				found = true
+			}
+			return !found
+		})
+		if found {
+			return fn.Name() + " is named in " + filepath.Base(df.Path) + ", which the rule does not see"
+		}
+	}
+	return ""
+}
+
+// pure returns why an argument expression cannot be evaluated a second
+// time with the same value, or "": it calls something, or receives.
+func (c *checker) pure(e ast.Expr) string {
+	why := ""
+	ast.Inspect(e, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.CallExpr:
+			if tv, ok := c.info.Types[x.Fun]; ok && tv.IsType() {
+				return true
+			}
+			why = "calls " + types.ExprString(x.Fun)
+		case *ast.UnaryExpr:
+			if x.Op == token.ARROW {
+				why = "receives from a channel"
+			}
+		case *ast.FuncLit:
+			why = "is a function literal"
+		}
+		return why == ""
+	})
+	return why
+}
+
+// substituted returns the text of d with the factory's parameters
+// replaced by the arguments of call, for messages.
+func (c *checker) substituted(d ast.Expr, params map[*types.Var]int, call *ast.CallExpr) string {
+	text := types.ExprString(d)
+	if id, ok := ast.Unparen(d).(*ast.Ident); ok {
+		if v, ok := c.info.Uses[id].(*types.Var); ok {
+			if i, ok := params[v]; ok {
+				return types.ExprString(call.Args[i])
+			}
+		}
+		return text
+	}
+	// Replace whole identifiers, longest first.
+	var names []string
+	repl := map[string]string{}
+	for v, i := range params {
+		names = append(names, v.Name())
+		repl[v.Name()] = types.ExprString(call.Args[i])
+	}
+	sort.Slice(names, func(i, j int) bool { return len(names[i]) > len(names[j]) })
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		matched := false
+		for _, n := range names {
+			if strings.HasPrefix(text[i:], n) && (i == 0 || !isIdentByte(text[i-1])) &&
+				(i+len(n) == len(text) || !isIdentByte(text[i+len(n)])) && (i == 0 || text[i-1] != '.') {
+				b.WriteString(repl[n])
+				i += len(n)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			b.WriteByte(text[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+func isIdentByte(b byte) bool {
+	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
+}
+
+// substitute returns, in the fix, a copy of d with the factory's
+// parameters replaced by copies of the arguments of call.
+func (c *checker) substitute(x *edit.Fix, d ast.Expr, params map[*types.Var]int, call *ast.CallExpr) (dst.Expr, bool) {
+	repl := map[dst.Node]dst.Node{}
+	ok := true
+	ast.Inspect(d, func(n ast.Node) bool {
+		id, isID := n.(*ast.Ident)
+		if !isID {
+			return true
+		}
+		v, isVar := c.info.Uses[id].(*types.Var)
+		if !isVar {
+			return true
+		}
+		i, isParam := params[v]
+		if !isParam {
+			return true
+		}
+		from, ok1 := x.Node(id).(dst.Node)
+		to, ok2 := x.Node(call.Args[i]).(dst.Expr)
+		if !ok1 || !ok2 || from == nil || to == nil {
+			ok = false
+			return false
+		}
+		repl[from] = plainCopy(to)
+		return true
+	})
+	dd, isExpr := x.Node(d).(dst.Expr)
+	if !ok || !isExpr || dd == nil {
+		return nil, false
+	}
+	if r, ok := repl[dd]; ok {
+		return r.(dst.Expr), true // d is a parameter
+	}
+	v := plainCopy(dd)
+	// plainCopy cloned dd: find the copies of the identifiers to replace
+	// by walking both in step.
+	var orig, cp []dst.Node
+	dst.Inspect(dd, func(n dst.Node) bool {
+		if n != nil {
+			orig = append(orig, n)
+		}
+		return true
+	})
+	dst.Inspect(v, func(n dst.Node) bool {
+		if n != nil {
+			cp = append(cp, n)
+		}
+		return true
+	})
+	if len(orig) != len(cp) {
+		return nil, false
+	}
+	swap := map[dst.Node]dst.Node{}
+	for i := range orig {
+		if r, ok := repl[orig[i]]; ok {
+			swap[cp[i]] = r
+		}
+	}
+	res := dstutil.Apply(v, func(cur *dstutil.Cursor) bool {
+		if r, ok := swap[cur.Node()]; ok {
+			cur.Replace(r)
+			return false
+		}
+		return true
+	}, nil)
+	return res.(dst.Expr), true
 }
 
 // cursorOf returns the cursor of a node of one of the package's files.
@@ -479,38 +824,84 @@ func nowAdd(info *types.Info, e ast.Expr) ast.Expr {
 
 // ---- Fix or report ----
 
+// bound is the advice every report ends with.
+const bound = "bound each request with the Transport's ResponseHeaderTimeout or the client's Timeout"
+
 // fixOrReport rewrites the deadlines of a dial function literal of the
 // Transport literal at litCur, or reports them with the reason it cannot.
 func (c *checker) fixOrReport(litCur inspector.Cursor, field string, fn inspector.Cursor, dls []*deadline) {
-	lit := litCur.Node().(*ast.CompositeLit)
 	first := dls[0]
-	// bound is the advice every report ends with.
-	const bound = "bound each request with the Transport's ResponseHeaderTimeout or the client's Timeout"
-	report := func(format string, args ...any) {
+	report := func(why string) {
 		c.s.Reportf(first.call.Pos(), "%s in the Transport's %s function puts an expiry date on every connection it returns: whatever request reuses a pooled connection after that fails with i/o timeout, however fast the server; not rewritten, as %s",
-			first.text(), field, fmt.Sprintf(format, args...))
+			first.text(), field, why)
 	}
-	for _, dl := range dls {
-		if dl.d == nil {
-			report("the deadline is a fixed time (%s), not time.Now().Add of a duration; clear it (%s.SetDeadline(time.Time{})) before returning the connection, and %s",
-				types.ExprString(dl.call.Args[0]), dl.conn.Name(), bound)
-			return
-		}
-		if !sameExpr(c.info, dl.d, first.d) {
-			report("the deadlines differ (%s, %s); remove them, and %s",
-				types.ExprString(first.d), types.ExprString(dl.d), bound)
-			return
-		}
-	}
-	d := first.d
-	if why := c.movable(d, fn); why != "" {
-		report("%s %s; remove the deadline, and %s", types.ExprString(d), why, bound)
+	p, why := c.planDial(fn, dls)
+	if why != "" {
+		report(why)
 		return
 	}
-	// The statements to remove.
-	var remove []inspector.Cursor
+	if why := c.movable(p.d, fn); why != "" {
+		report(fmt.Sprintf("%s %s; remove the deadline, and %s", types.ExprString(p.d), why, bound))
+		return
+	}
+	b, why := c.placeBound(litCur, p, types.ExprString(p.d), nil, p.d)
+	if why != "" {
+		report(why)
+		return
+	}
+	fix := c.s.NewFix()
+	fix.Do(func(x *edit.Fix) bool {
+		var value dst.Expr
+		if b.addTo != nil {
+			dd, ok := x.Node(p.d).(dst.Expr)
+			if !ok {
+				return x.Fail("cannot copy %s", types.ExprString(p.d))
+			}
+			value = plainCopy(dd)
+		}
+		return c.applyPlan(x, p, b, value)
+	})
+	c.s.Fixed(first.call.Pos(), first.call.End(), fix,
+		"%s in the Transport's %s function puts an expiry date on every connection it returns: %s after the dial, whatever request reuses a pooled connection fails with i/o timeout, however fast the server; %s",
+		first.text(), field, types.ExprString(p.d), b.instead)
+}
+
+// plainCopy copies an expression without the spacing and comments around
+// it.
+func plainCopy(e dst.Expr) dst.Expr {
+	v := dst.Clone(e).(dst.Expr)
+	dec := v.Decorations()
+	dec.Before, dec.After, dec.Start, dec.End = dst.None, dst.None, nil, nil
+	return v
+}
+
+// A dialPlan is what taking the deadlines out of a dial function takes.
+type dialPlan struct {
+	dls    []*deadline
+	d      ast.Expr           // the duration of them all
+	remove []inspector.Cursor // the statements to remove
+	read   bool               // a bound on the response, not only on writes
+}
+
+// planDial checks that the deadlines of the dial function fn can be taken
+// out: one duration, statements that can go, and a connection used for
+// nothing else after them. It returns why not (the end of a report).
+func (c *checker) planDial(fn inspector.Cursor, dls []*deadline) (*dialPlan, string) {
+	first := dls[0]
+	p := &dialPlan{dls: dls, d: first.d}
+	for _, dl := range dls {
+		if dl.d == nil {
+			return nil, fmt.Sprintf("the deadline is a fixed time (%s), not time.Now().Add of a duration; clear it (%s.SetDeadline(time.Time{})) before returning the connection, and %s",
+				types.ExprString(dl.call.Args[0]), dl.conn.Name(), bound)
+		}
+		if !sameExpr(c.info, dl.d, first.d) {
+			return nil, fmt.Sprintf("the deadlines differ (%s, %s); remove them, and %s",
+				types.ExprString(first.d), types.ExprString(dl.d), bound)
+		}
+		p.read = p.read || dl.method != "SetWriteDeadline"
+	}
 	removed := func(pos token.Pos) bool {
-		for _, r := range remove {
+		for _, r := range p.remove {
 			if r.Node().Pos() <= pos && pos < r.Node().End() {
 				return true
 			}
@@ -520,12 +911,11 @@ func (c *checker) fixOrReport(litCur inspector.Cursor, field string, fn inspecto
 	for _, dl := range dls {
 		stmts, why := c.removable(fn, dl)
 		if why != "" {
-			report("it cannot be removed cleanly (%s); remove it, and %s", why, bound)
-			return
+			return nil, fmt.Sprintf("it cannot be removed cleanly (%s); remove it, and %s", why, bound)
 		}
-		remove = append(remove, stmts...)
+		p.remove = append(p.remove, stmts...)
 		if dl.dvar != nil {
-			remove = append(remove, dl.dvarAt)
+			p.remove = append(p.remove, dl.dvarAt)
 		}
 	}
 	// The connection must not be used after the deadline is set, but to
@@ -544,76 +934,72 @@ func (c *checker) fixOrReport(litCur inspector.Cursor, field string, fn inspecto
 			continue
 		}
 		use := types.ExprString(id)
-		if p, ok := cur.Parent().Node().(ast.Expr); ok {
-			use = types.ExprString(p)
+		if pe, ok := cur.Parent().Node().(ast.Expr); ok {
+			use = types.ExprString(pe)
 			if pp, ok := cur.Parent().Parent().Node().(*ast.CallExpr); ok {
 				use = types.ExprString(pp)
 			}
 		}
-		report("the deadline also bounds %s in the dial function; clear it (%s.SetDeadline(time.Time{})) after that, before returning the connection, and %s",
+		return nil, fmt.Sprintf("the deadline also bounds %s in the dial function; clear it (%s.SetDeadline(time.Time{})) after that, before returning the connection, and %s",
 			use, v.Name(), bound)
-		return
 	}
-	// What carries the bound now.
-	read := false // a bound on the response, not only on writes
-	for _, dl := range dls {
-		read = read || dl.method != "SetWriteDeadline"
-	}
-	rht := match.KeyedField(lit, "ResponseHeaderTimeout") != nil || c.transportWrites(litCur, "ResponseHeaderTimeout")
-	client := c.clientOf(litCur)
-	if client != nil && !c.visibleAt(d, client.Pos()) {
-		client = nil
-	}
-	clientTimeout := client != nil && match.KeyedField(client, "Timeout") != nil
-	var addTo *ast.CompositeLit
-	var key, instead string
-	switch {
-	case read && !rht:
-		addTo, key = lit, "ResponseHeaderTimeout"
-		instead = "bound each request instead (ResponseHeaderTimeout: " + types.ExprString(d) + ")"
-	case client != nil && !clientTimeout:
-		addTo, key = client, "Timeout"
-		instead = "bound each request instead (the client's Timeout: " + types.ExprString(d) + ")"
-	case read || clientTimeout:
-		instead = "each request is bounded already (the Transport's ResponseHeaderTimeout"
-		if clientTimeout {
-			instead = "each request is bounded already (the client's Timeout"
-		}
-		instead += "): remove the deadline"
-	default:
-		report("it bounds writing requests, which no Transport setting bounds, and no Client literal of the file uses this Transport; remove it, and set the Timeout of the Client that uses the Transport to %s", types.ExprString(d))
-		return
-	}
-	fix := c.s.NewFix()
-	fix.Do(func(x *edit.Fix) bool {
-		var value dst.Expr
-		if addTo != nil {
-			dd, ok := x.Node(d).(dst.Expr)
-			if !ok {
-				return x.Fail("cannot copy %s", types.ExprString(d))
-			}
-			value = dst.Clone(dd).(dst.Expr)
-			dec := value.Decorations()
-			dec.Before, dec.After, dec.Start, dec.End = dst.None, dst.None, nil, nil
-		}
-		for _, r := range remove {
-			slot, ok := edit.SlotOf(x, r)
-			if !ok || !slot.Remove() {
-				return x.Fail("cannot remove %s", types.ExprString(first.call))
-			}
-		}
-		if addTo != nil {
-			return addField(x, c.pass.Fset, addTo, key, value)
-		}
-		return true
-	})
-	c.s.Fixed(first.call.Pos(), first.call.End(), fix,
-		"%s in the Transport's %s function puts an expiry date on every connection it returns: %s after the dial, whatever request reuses a pooled connection fails with i/o timeout, however fast the server; %s",
-		first.text(), field, types.ExprString(d), instead)
+	return p, ""
 }
 
-// visibleAt reports whether every name d uses means the same at pos.
-func (c *checker) visibleAt(d ast.Expr, pos token.Pos) bool {
+// A boundPlan says which literal gets the bound the deadline was for.
+type boundPlan struct {
+	addTo   *ast.CompositeLit // the Transport or Client literal, or nil: bounded already
+	key     string            // ResponseHeaderTimeout or Timeout
+	instead string            // for the message
+}
+
+// placeBound decides what bounds each request of the Transport literal at
+// litCur once its dial deadline is gone, the duration being text, made of
+// the expressions values (which must mean the same where the bound goes): its ResponseHeaderTimeout for a deadline
+// on reads, where it sets none; else the Timeout of the Client built on it
+// in the file, where it has none; else nothing, if one of them is set
+// already. It returns why it cannot (the end of a report).
+func (c *checker) placeBound(litCur inspector.Cursor, p *dialPlan, text string, except map[types.Object]bool, values ...ast.Expr) (*boundPlan, string) {
+	lit := litCur.Node().(*ast.CompositeLit)
+	rht := match.KeyedField(lit, "ResponseHeaderTimeout") != nil || c.transportWrites(litCur, "ResponseHeaderTimeout")
+	client := c.clientOf(litCur)
+	for _, v := range values {
+		if client != nil && !c.visibleAt(v, client.Pos(), except) {
+			client = nil
+		}
+	}
+	clientTimeout := client != nil && match.KeyedField(client, "Timeout") != nil
+	switch {
+	case p.read && !rht:
+		return &boundPlan{lit, "ResponseHeaderTimeout", "bound each request instead (ResponseHeaderTimeout: " + text + ")"}, ""
+	case client != nil && !clientTimeout:
+		return &boundPlan{client, "Timeout", "bound each request instead (the client's Timeout: " + text + ")"}, ""
+	case clientTimeout:
+		return &boundPlan{instead: "each request is bounded already (the client's Timeout): remove the deadline"}, ""
+	case p.read:
+		return &boundPlan{instead: "each request is bounded already (the Transport's ResponseHeaderTimeout): remove the deadline"}, ""
+	}
+	return nil, "it bounds writing requests, which no Transport setting bounds, and no Client literal of the file uses this Transport; remove it, and set the Timeout of the Client that uses the Transport to " + text
+}
+
+// applyPlan makes the plan's edits in the fix: the deadlines go, and the
+// bound goes where b says, set to value.
+func (c *checker) applyPlan(x *edit.Fix, p *dialPlan, b *boundPlan, value dst.Expr) bool {
+	for _, r := range p.remove {
+		slot, ok := edit.SlotOf(x, r)
+		if !ok || !slot.Remove() {
+			return x.Fail("cannot remove %s", types.ExprString(p.dls[0].call))
+		}
+	}
+	if b.addTo != nil {
+		return addField(x, c.pass.Fset, b.addTo, b.key, value)
+	}
+	return true
+}
+
+// visibleAt reports whether every name d uses (but those of except, which
+// the rewrite replaces) means the same at pos.
+func (c *checker) visibleAt(d ast.Expr, pos token.Pos, except map[types.Object]bool) bool {
 	scope := c.pass.Pkg.Scope().Innermost(pos)
 	if scope == nil {
 		return false
@@ -627,7 +1013,7 @@ func (c *checker) visibleAt(d ast.Expr, pos token.Pos) bool {
 				walk(x.X) // x.Sel is a field, a method or a package member
 				return false
 			case *ast.Ident:
-				if obj := c.info.Uses[x]; obj != nil {
+				if obj := c.info.Uses[x]; obj != nil && !except[obj] {
 					if _, got := scope.LookupParent(x.Name, pos); got != obj {
 						ok = false
 					}
@@ -668,6 +1054,12 @@ func sameExpr(info *types.Info, a, b ast.Expr) bool {
 // not be the same value read once where the Transport is built ("" if it
 // would).
 func (c *checker) movable(d ast.Expr, fn inspector.Cursor) (why string) {
+	return c.movableExcept(d, fn, nil)
+}
+
+// movableExcept is movable, the variables of except (a factory's
+// parameters, which the rewrite replaces) aside.
+func (c *checker) movableExcept(d ast.Expr, fn inspector.Cursor, except map[types.Object]bool) (why string) {
 	inFn := func(obj types.Object) bool {
 		return obj.Pos() >= fn.Node().Pos() && obj.Pos() < fn.Node().End()
 	}
@@ -692,6 +1084,9 @@ func (c *checker) movable(d ast.Expr, fn inspector.Cursor) (why string) {
 			why = "is computed when each connection is dialed (it calls " + types.ExprString(x.Fun) + ")"
 			return false
 		case *ast.Ident:
+			if except[c.info.Uses[x]] {
+				return true
+			}
 			return c.movableObj(c.info.Uses[x], x.Name, x == d, inFn, &why)
 		case *ast.SelectorExpr:
 			if sel := c.info.Selections[x]; sel != nil {
