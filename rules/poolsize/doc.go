@@ -14,16 +14,18 @@
 // poolsize analyzer sets MaxIdleConnsPerHost (100 by default, the
 // max_idle_conns_per_host setting, never above a MaxIdleConns the
 // Transport sets) on the Transports of the package's own whose pool
-// serves more than one call: a literal at package level, built in main
-// or init, or kept by whatever a constructor returns, and a clone of
+// serves more than one call, or concurrent requests: a literal at package
+// level, kept by whatever a constructor returns (or stored by main or
+// init), handed to other code or to goroutines, and a clone of
 // http.DefaultTransport whose fields the code sets.
 //
 // A Transport that sets MaxIdleConnsPerHost at all (even low, even from a
 // variable), or that turns keep-alives off (DisableKeepAlives), is left
-// alone, and so is one made for a single call: its pool goes away with
-// the call, and hoisttransport moves it to package level as it is (the
-// variable it declares is left alone too, so that a second run changes
-// nothing). A per-host value below 4 on a Transport the package
+// alone, and so is one used only by the function that builds it, main
+// included: its requests go one at a time. Made per call, its pool goes
+// away with the call, and hoisttransport moves it to package level as it
+// is (the variable it declares is left alone too, so that a second run
+// changes nothing). A per-host value below 4 on a Transport the package
 // uses from goroutines is reported. Where the Transport's MaxIdleConns is
 // not a constant, the value cannot be chosen: the site is reported.
 package poolsize

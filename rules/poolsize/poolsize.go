@@ -23,10 +23,12 @@
 // too. A Transport hoisttransport has moved to package level (its
 // variable's comment says so) is left as it was moved: sizing it on the
 // next run would make a second run of httpfix change its own output.
-// What is left are the pools that serve more than one call: a
-// Transport declared at package level, built in main or init, stored in
-// what a constructor returns, handed to other code, or used from
-// goroutines. A clone of http.DefaultTransport counts as the package's own
+// What is left are the pools that serve more than one call, or
+// concurrent requests: a Transport declared at package level, stored in
+// what a constructor returns (or in a package variable, by main or init),
+// handed to other code, or used from goroutines. One used only by the
+// function that builds it, main included, sends its requests one at a
+// time: it needs one idle connection, and is left alone. A clone of http.DefaultTransport counts as the package's own
 // Transport when the code sets some of its fields (a clone left as it is
 // has the defaults' settings on purpose); the rule sets the field after
 // the ones the code sets, before the clone is used.
@@ -141,7 +143,6 @@ type site struct {
 	expr  ast.Expr          // what holds the Transport: &lit, lit, or the call
 	lit   *ast.CompositeLit // nil for a clone
 	owner inspector.Cursor  // the innermost function around it, if any
-	once  bool              // owner is main or init: runs once
 	flow  *flow.Tracker
 
 	handles   map[types.Object]bool // variables and fields that hold it
@@ -197,10 +198,6 @@ func (p *sizer) candidate(f *edit.File, cur inspector.Cursor) {
 		st.owner = enc
 		break
 	}
-	if fd, ok := ownerDecl(st.owner); ok && fd.Recv == nil &&
-		(fd.Name.Name == "init" || fd.Name.Name == "main" && p.pass.Pkg.Name() == "main") {
-		st.once = true
-	}
 	if st.owner.Valid() {
 		st.flow = flow.NewTracker(p.info, st.owner, st.hook)
 		start := cur
@@ -245,15 +242,6 @@ func (p *sizer) hoistedDecl(f *edit.File, pos token.Pos) bool {
 		}
 	}
 	return false
-}
-
-// ownerDecl returns the function declaration at c, if c is one.
-func ownerDecl(c inspector.Cursor) (*ast.FuncDecl, bool) {
-	if !c.Valid() {
-		return nil, false
-	}
-	fd, ok := c.Node().(*ast.FuncDecl)
-	return fd, ok
 }
 
 // isDefaultClone reports whether call is
@@ -586,8 +574,11 @@ func (p *sizer) decide(st *site) {
 	if st.lit != nil && keepAlivesOff(p.info, st.lit) {
 		return
 	}
-	if st.owner.Valid() && !st.once && (!st.escaped || p.hoisted(st.expr.Pos())) {
-		return // made for one call: hoisttransport's
+	if st.owner.Valid() && (!st.escaped || p.hoisted(st.expr.Pos())) {
+		// Made for one call, and dropped when it returns (in main too:
+		// main's own requests, one at a time, need one idle connection);
+		// hoisttransport's business.
+		return
 	}
 	if st.lit == nil && !st.fieldsSet {
 		return // a clone as it is: the defaults' settings, on purpose
