@@ -14,6 +14,17 @@ package main
 // request where every connection is lost), so that the rewrite is what
 // fixed them.
 //
+// The rules about Transports are measured the same way: pool_waves
+// (poolsize) sends waves of 50 concurrent requests through a Transport
+// that keeps two idle connections per host, nearly one connection per
+// request before and at most 52 after; TestBehaviourPoolDeadline runs
+// seed 000's dial deadline against a server answering in 100 ms (failed
+// requests before, none after, over at most two connections, while a
+// server that never answers still fails a request within about twice
+// the deadline); TestBehaviourKeepAlive checks that seed 000's three
+// "fixes" each cost a connection per request and are reported, at their
+// positions, and not rewritten.
+//
 // TestBehaviourGo127 covers drainclose's version awareness: since Go 1.27,
 // Body.Close drains by itself, so the program that closes without reading
 // reuses its connections once built with Go 1.27 (go.mod unchanged), and a
@@ -106,6 +117,18 @@ func concWorkload(shape string) workload {
 	return workload{name: "conc", shape: shape, workers: concWorkers, n: concRounds, hold: concHold, pause: concPause}
 }
 
+// waveWorkload is waves of concWorkers concurrent requests, each wave
+// waiting for the last, concRounds of them: with two idle connections
+// per host, every wave but the first dials all but two of its
+// connections again (about 480 of 500 requests).
+func waveWorkload() workload {
+	return workload{name: "waves", workers: concWorkers, n: concRounds, hold: concHold}
+}
+
+// waveBefore is what the waves must use before poolsize: nearly one
+// connection per request.
+const waveBefore = 400
+
 func (l workload) String() string {
 	s := fmt.Sprintf("%s %dx%d", l.name, l.workers, l.n)
 	if l.shape != "" {
@@ -141,6 +164,10 @@ type connCheck struct {
 
 func connsAtMost(n int) connCheck {
 	return connCheck{fmt.Sprintf("<= %d", n), func(c int) bool { return c <= n }}
+}
+
+func connsAtLeast(n int) connCheck {
+	return connCheck{fmt.Sprintf(">= %d", n), func(c int) bool { return c >= n }}
 }
 
 func connsMoreThan(n int) connCheck {
@@ -216,6 +243,14 @@ func TestBehaviour(t *testing.T) {
 		flags:   []string{"-rules=defaultclient"},
 		fixes:   []string{"defaultclient"},
 		runs:    []behaviourRun{alreadyReuses(seqWorkload("")), overflows(concWorkload(""))},
+	}, {
+		// Seed 001 misuse two, seed 003: a Transport of the program's
+		// own that keeps two idle connections per host, under waves of
+		// concurrent requests.
+		program: "pool_waves",
+		flags:   []string{"-rules=poolsize"},
+		fixes:   []string{"poolsize"},
+		runs:    []behaviourRun{{waveWorkload(), connsAtLeast(waveBefore), connsAtMost(concLimit)}},
 	}, {
 		// Every shape, every rule, default flags.
 		program: "all_shapes",
@@ -761,4 +796,181 @@ func (tab *connTable) log(t *testing.T) {
 		out.WriteString("\n")
 	}
 	t.Logf("TCP connections accepted by the server:\n%s", out.String())
+}
+
+// The numbers of seed 000, scaled down: a dial deadline of one second
+// (the program's), a server that answers in 100 ms, and enough
+// sequential requests to outlive the deadline on one connection.
+const (
+	dialDeadline     = time.Second
+	deadlineLatency  = 100 * time.Millisecond
+	deadlineRequests = 20
+	deadlineDials    = 2
+)
+
+// TestBehaviourPoolDeadline runs seed 000's client, whose dial function
+// sets an absolute deadline on every connection, before and after
+// pooldeadline: sequential requests through one pooled connection to a
+// server that answers in 100 ms fail once the connection is a second
+// old, and no longer do once the deadline is gone (over at most two
+// connections); a server that does not answer at all still fails the
+// request, within about twice the deadline.
+func TestBehaviourPoolDeadline(t *testing.T) {
+	t.Parallel()
+	old := behaviourOldGo(t)
+	p := newBehaviourProgram(t, "dial_deadline")
+	before := p.build(t, old, "before")
+	bFail, bConns, bOut := runDeadline(t, before, deadlineLatency, deadlineRequests)
+	res := rewriteInPlace(t, p.dir, []string{"-rules=pooldeadline"})
+	if res.Stats.Fixed["pooldeadline"] != 1 {
+		t.Fatalf("pooldeadline fixed %d sites, want 1", res.Stats.Fixed["pooldeadline"])
+	}
+	after := p.build(t, old, "after")
+	aFail, aConns, aOut := runDeadline(t, after, deadlineLatency, deadlineRequests)
+	start := time.Now()
+	sFail, _, sOut := runDeadline(t, after, -1, 1)
+	stalled := time.Since(start)
+	t.Logf("%d sequential requests, server answering in %v, dial deadline %v:\n"+
+		"before: %d failed, %d connections\nafter:  %d failed, %d connections\n"+
+		"after, a server that never answers: %d failed, in %v",
+		deadlineRequests, deadlineLatency, dialDeadline, bFail, bConns, aFail, aConns, sFail, stalled.Round(time.Millisecond))
+	if bFail < 1 {
+		t.Errorf("before the rewrite: no request failed, want at least one (the deadline should expire the pooled connection):\n%s", bOut)
+	}
+	if aFail != 0 {
+		t.Errorf("after the rewrite: %d requests failed, want none:\n%s", aFail, aOut)
+	}
+	if aConns > deadlineDials {
+		t.Errorf("after the rewrite: %d connections, want at most %d", aConns, deadlineDials)
+	}
+	if sFail != 1 || stalled > 2*dialDeadline {
+		t.Errorf("after the rewrite, a server that never answers: %d of 1 requests failed in %v, want it to fail within %v:\n%s", sFail, stalled, 2*dialDeadline, sOut)
+	}
+	if t.Failed() {
+		p.logSource(t)
+	}
+}
+
+// runDeadline runs the dial_deadline program for n requests against a
+// server that answers each after latency (never, if latency < 0) and
+// returns the failures the program saw, the connections the server
+// accepted, and the program's output.
+func runDeadline(t *testing.T, exe string, latency time.Duration, n int) (failures, conns int, out string) {
+	t.Helper()
+	var accepted atomic.Int64
+	stop := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if latency < 0 {
+			select {
+			case <-r.Context().Done():
+			case <-stop:
+			}
+			return
+		}
+		time.Sleep(latency)
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, "ok\n")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			accepted.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	defer close(stop)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, "-url", srv.URL, "-n", strconv.Itoa(n))
+	countConnsMu.Lock()
+	b, err := cmd.CombinedOutput()
+	countConnsMu.Unlock()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", filepath.Base(exe), err, b)
+	}
+	out = string(b)
+	i := strings.LastIndex(out, "failures: ")
+	if i < 0 {
+		t.Fatalf("%s printed no failure count:\n%s", filepath.Base(exe), out)
+	}
+	failures, err = strconv.Atoi(strings.TrimSpace(out[i+len("failures: "):]))
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", filepath.Base(exe), err, out)
+	}
+	return failures, int(accepted.Load()), out
+}
+
+// TestBehaviourKeepAlive runs seed 000's three "fixes" for connection
+// reset by peer: each closes the connection after every request (200
+// sequential requests, 200 connections). keepalive reports each site,
+// at its position, and rewrites nothing.
+func TestBehaviourKeepAlive(t *testing.T) {
+	t.Parallel()
+	old := behaviourOldGo(t)
+	p := newBehaviourProgram(t, "keepalive_off")
+	bin := p.build(t, old, "before")
+	var tab connTable
+	for _, shape := range []string{"close", "header", "nokeepalive"} {
+		l := seqWorkload(shape)
+		n := countConns(t, bin, l)
+		tab.add(p.name, "keepalive", l, old.version, n, -1)
+		if want := connPerRequest(l); !want.ok(n) {
+			t.Errorf("%s: %d connections, want %s", l, n, want.desc)
+		}
+	}
+	tab.log(t)
+
+	orig := readModuleFiles(t, p.dir)
+	src := string(orig["main.go"])
+	var want []string
+	for _, site := range []string{"req.Close = true", `req.Header.Add("Connection", "close")`, "DisableKeepAlives: true"} {
+		want = append(want, "main.go:"+position(t, src, site)+": keepalive")
+	}
+	slices.SortFunc(want, func(a, b string) int { return compareLineCol(a, b) })
+	var stdout, stderr bytes.Buffer
+	c := &cli{Dir: p.dir, Stdout: &stdout, Stderr: &stderr}
+	opts, code := c.options([]string{"-w", "-q", "-rules=keepalive", "./..."})
+	if code >= 0 {
+		t.Fatalf("httpfix -w: exit %d\n%s", code, stderr.Bytes())
+	}
+	res := rewrite.Run(context.Background(), opts)
+	var got []string
+	for _, d := range res.Diagnostics {
+		got = append(got, fmt.Sprintf("%s:%d:%d: %s", filepath.Base(d.Pos.Filename), d.Pos.Line, d.Pos.Column, d.Rule))
+		t.Logf("reported: %s", d)
+	}
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("reports:\n%s\nwant:\n%s", g, w)
+	}
+	if len(res.Errors) > 0 || res.ExitCode != 1 {
+		t.Errorf("exit %d, errors %v; want 1 (sites reported), none", res.ExitCode, res.Errors)
+	}
+	if changed := logRewrites(t, orig, readModuleFiles(t, p.dir)); len(changed) > 0 || res.Stats.Changed != 0 {
+		t.Errorf("httpfix rewrote %v; keepalive only reports", changed)
+	}
+}
+
+// compareLineCol orders "file:line:col: ..." strings of one file by line
+// and column.
+func compareLineCol(a, b string) int {
+	num := func(s string, i int) int {
+		n, _ := strconv.Atoi(strings.Split(s, ":")[i])
+		return n
+	}
+	if d := num(a, 1) - num(b, 1); d != 0 {
+		return d
+	}
+	return num(a, 2) - num(b, 2)
+}
+
+// position returns "line:col" of the first occurrence of text in src.
+func position(t *testing.T, src, text string) string {
+	t.Helper()
+	i := strings.Index(src, text)
+	if i < 0 {
+		t.Fatalf("%q not in the program", text)
+	}
+	line := strings.Count(src[:i], "\n") + 1
+	col := i - strings.LastIndex(src[:i], "\n")
+	return fmt.Sprintf("%d:%d", line, col)
 }

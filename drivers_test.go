@@ -92,6 +92,9 @@ func TestGoVet(t *testing.T) {
 				"weather/client.go:40:8: a Transport made on every call of Week",
 				"weather/client.go:74:13: the error of http.Get is ignored",
 				"loadtest/main.go:41:15: resp.Body is closed without being read to the end on an early path",
+				"weather/radar.go:23:13: conn.SetDeadline(time.Now().Add(10 * time.Second)) in the Transport's DialContext function puts an expiry date on every connection it returns",
+				"weather/radar.go:40:2: req.Close = true closes the connection after every request",
+				"weather/radar.go:51:42: this Transport leaves MaxIdleConnsPerHost at 0",
 			} {
 				if !strings.Contains(out, want) {
 					t.Errorf("go vet did not say %q:\n%s", want, out)

@@ -35,7 +35,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the want/ sections of the golden cases")
 
 // goldenDirs are the directories of testdata holding txtar cases.
-var goldenDirs = []string{"drainclose", "defaultclient", "hoisttransport", "engine"}
+var goldenDirs = []string{"drainclose", "defaultclient", "hoisttransport", "pooldeadline", "poolsize", "keepalive", "engine"}
 
 // A golden case is a txtar archive: a small module (its files at the top
 // level), an optional "args" file with the command line (default ./...),

@@ -65,10 +65,10 @@ func TestJSON(t *testing.T) {
 			}
 		}
 	}
-	if fixed != 10 || reported != 1 {
-		t.Errorf("%d fixed and %d reported, want 10 and 1", fixed, reported)
+	if fixed != 12 || reported != 2 {
+		t.Errorf("%d fixed and %d reported, want 12 and 2", fixed, reported)
 	}
-	for _, f := range []string{"weather/client.go", "weather/api.go", "loadtest/main.go"} {
+	for _, f := range []string{"weather/client.go", "weather/api.go", "weather/radar.go", "loadtest/main.go"} {
 		if _, ok := edited[f]; !ok {
 			t.Errorf("no edit of %s", f)
 		}
@@ -105,7 +105,7 @@ func TestSARIF(t *testing.T) {
 	for _, r := range run.Tool.Driver.Rules {
 		ids = append(ids, *r.ID)
 	}
-	if got := strings.Join(ids, ","); got != "defaultclient,drainclose,hoisttransport" {
+	if got := strings.Join(ids, ","); got != "defaultclient,drainclose,hoisttransport,keepalive,pooldeadline,poolsize" {
 		t.Errorf("rules %s", got)
 	}
 	withFix := 0
@@ -121,7 +121,7 @@ func TestSARIF(t *testing.T) {
 			withFix++
 		}
 	}
-	if len(run.Results) != 11 || withFix != 10 {
-		t.Errorf("%d results, %d with a fix; want 11 and 10", len(run.Results), withFix)
+	if len(run.Results) != 14 || withFix != 12 {
+		t.Errorf("%d results, %d with a fix; want 14 and 12", len(run.Results), withFix)
 	}
 }

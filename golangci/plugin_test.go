@@ -73,6 +73,9 @@ func TestGolangciLint(t *testing.T) {
 			"weather/client.go:22:15: drainclose: resp.Body is closed without being read to the end",
 			"weather/client.go:40:8: hoisttransport: a Transport made on every call of Week",
 			"loadtest/main.go:25:18: defaultclient: http.Get uses http.DefaultClient",
+			"weather/radar.go:23:13: pooldeadline: conn.SetDeadline(time.Now().Add(10 * time.Second)) in the Transport's DialContext function",
+			"weather/radar.go:40:2: keepalive: req.Close = true closes the connection after every request",
+			"weather/radar.go:51:42: poolsize: this Transport leaves MaxIdleConnsPerHost at 0",
 		}},
 		{"several_files", "", []string{
 			"b.go:6:9: defaultclient: http.Get uses http.DefaultClient",

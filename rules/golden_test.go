@@ -43,7 +43,7 @@ func TestGolden(t *testing.T) {
 	root := t.TempDir()
 	writeFile(t, filepath.Join(root, "go.mod"), "module example.com/cases\n\ngo 1.26\n")
 	var cases []*goldenCase
-	for _, dir := range []string{"drainclose", "defaultclient", "hoisttransport", "engine"} {
+	for _, dir := range []string{"drainclose", "defaultclient", "hoisttransport", "pooldeadline", "poolsize", "keepalive", "engine"} {
 		files, _ := filepath.Glob(filepath.Join("..", "testdata", dir, "*.txtar"))
 		for _, file := range files {
 			c, why := readCase(t, dir, file)

@@ -15,6 +15,9 @@ import (
 	"github.com/httpfix/httpfix/rules/drainclose"
 	"github.com/httpfix/httpfix/rules/hoisttransport"
 	"github.com/httpfix/httpfix/rules/internal/match"
+	"github.com/httpfix/httpfix/rules/keepalive"
+	"github.com/httpfix/httpfix/rules/pooldeadline"
+	"github.com/httpfix/httpfix/rules/poolsize"
 )
 
 // A Rule is an analyzer, with what a driver that loads only the packages
@@ -48,8 +51,17 @@ var all = []struct {
 	{"defaultclient", func(c config.Config) Rule {
 		return Rule{defaultclient.New(c), []string{match.NetHTTP}, "", []string{match.NetHTTP, "sync", "time"}}
 	}},
+	{"pooldeadline", func(c config.Config) Rule {
+		return Rule{pooldeadline.New(c), []string{match.NetHTTP}, "", nil}
+	}},
 	{"hoisttransport", func(c config.Config) Rule {
 		return Rule{hoisttransport.New(c), []string{match.NetHTTP}, "", nil}
+	}},
+	{"poolsize", func(c config.Config) Rule {
+		return Rule{poolsize.New(c), []string{match.NetHTTP}, "", nil}
+	}},
+	{"keepalive", func(c config.Config) Rule {
+		return Rule{keepalive.New(c), []string{match.NetHTTP}, "", nil}
 	}},
 }
 
@@ -77,7 +89,7 @@ func New(c config.Config) []Rule {
 // Analyzers returns every rule's analyzer with the default settings: the
 // ones whose flags go vet and go fix set (-drainclose.limit, ...).
 func Analyzers() []*analysis.Analyzer {
-	return []*analysis.Analyzer{drainclose.Analyzer, defaultclient.Analyzer, hoisttransport.Analyzer}
+	return []*analysis.Analyzer{drainclose.Analyzer, defaultclient.Analyzer, pooldeadline.Analyzer, hoisttransport.Analyzer, poolsize.Analyzer, keepalive.Analyzer}
 }
 
 func contains(list []string, s string) bool {

@@ -1,0 +1,31 @@
+// Package poolsize defines an Analyzer that gives the Transports a
+// package builds enough idle connections per host.
+//
+// # Analyzer poolsize
+//
+// poolsize: enough idle connections per host
+//
+// A Transport keeps at most MaxIdleConnsPerHost idle connections to each
+// host, and when the field is zero, http.DefaultMaxIdleConnsPerHost: 2,
+// the same trap as http.DefaultTransport. Under concurrency every
+// connection beyond two is closed after use and the next request dials a
+// new one: sockets pile up in TIME_WAIT until the machine runs out of
+// ephemeral ports (connect: cannot assign requested address). The
+// poolsize analyzer sets MaxIdleConnsPerHost (100 by default, the
+// max_idle_conns_per_host setting, never above a MaxIdleConns the
+// Transport sets) on the Transports of the package's own whose pool
+// serves more than one call, or concurrent requests: a literal at package
+// level, kept by whatever a constructor returns (or stored by main or
+// init), handed to other code or to goroutines, and a clone of
+// http.DefaultTransport whose fields the code sets.
+//
+// A Transport that sets MaxIdleConnsPerHost at all (even low, even from a
+// variable), or that turns keep-alives off (DisableKeepAlives), is left
+// alone, and so is one used only by the function that builds it, main
+// included: its requests go one at a time. Made per call, its pool goes
+// away with the call, and hoisttransport moves it to package level as it
+// is (the variable it declares is left alone too, so that a second run
+// changes nothing). A per-host value below 4 on a Transport the package
+// uses from goroutines is reported. Where the Transport's MaxIdleConns is
+// not a constant, the value cannot be chosen: the site is reported.
+package poolsize
