@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -192,7 +193,11 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 	}
 
 	flagCfg.Tests = *tests
-	configure := newConfigurer(flagCfg, set)
+	var tagList []string
+	if *tags != "" {
+		tagList = strings.Split(*tags, ",")
+	}
+	configure := newConfigurer(context.Background(), flagCfg, set, tagList)
 	opts := rewrite.Options{
 		Dir:          c.Dir,
 		Args:         fs.Args(),
@@ -210,9 +215,7 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		BatchSize:    *batch,
 		Version:      versionString(),
 	}
-	if *tags != "" {
-		opts.Tags = strings.Split(*tags, ",")
-	}
+	opts.Tags = tagList
 	return opts, -1
 }
 
@@ -307,36 +310,95 @@ func keyErrors(err error, name func(key string) string) []string {
 type configurer struct {
 	flags *config.Config
 	set   map[string]bool // keys set by flags
+	tags  []string        // build tags, for loading the shared client
+	ctx   context.Context
 	mu    sync.Mutex
-	cache map[string]configured // by configuration file
+	cache map[string]*configured // by configuration file
 }
 
 type configured struct {
 	analyzers []rewrite.Analyzer
 	err       error
+	cfg       config.Config
+	fromFile  map[string]bool
+	// shared holds the shared client (the client key) as each module
+	// sees it, by module path; errs the modules that cannot resolve it.
+	mu     sync.Mutex
+	shared map[string]*config.SharedClient
+	errs   map[string]error
 }
 
-func newConfigurer(flags config.Config, set map[string]bool) *configurer {
-	return &configurer{flags: &flags, set: set, cache: map[string]configured{}}
+func newConfigurer(ctx context.Context, flags config.Config, set map[string]bool, tags []string) *configurer {
+	return &configurer{flags: &flags, set: set, tags: tags, ctx: ctx, cache: map[string]*configured{}}
 }
 
+// analyzers returns the analyzers of module m. The modules that share a
+// configuration file share its analyzers (and so the facts of their
+// packages); only the shared client is resolved for each module.
 func (c *configurer) analyzers(m *rewrite.Module, editable func(string) bool) ([]rewrite.Analyzer, error) {
 	path := config.Find(m.Dir)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r, ok := c.cache[path]
 	if !ok {
-		r.analyzers, r.err = c.load(path, editable)
+		r = &configured{shared: map[string]*config.SharedClient{}, errs: map[string]error{}}
+		r.analyzers, r.err = c.load(path, editable, r)
 		c.cache[path] = r
 	}
-	return r.analyzers, r.err
+	if r.err != nil || r.cfg.Client == "" {
+		return r.analyzers, r.err
+	}
+	if _, done := r.shared[m.Path]; !done {
+		sc, err := c.resolveClient(m, r.cfg.Client)
+		if err != nil {
+			name := "-" + config.FlagName("client")
+			if !c.set["client"] && r.fromFile["client"] {
+				name = path + ": client"
+			}
+			err = fmt.Errorf("%s: %v", name, err)
+		}
+		r.mu.Lock()
+		r.shared[m.Path], r.errs[m.Path] = sc, err
+		r.mu.Unlock()
+	}
+	if err := r.errs[m.Path]; err != nil {
+		return nil, err
+	}
+	return r.analyzers, nil
+}
+
+// resolveClient finds the shared client as the packages of m see it: it
+// must exist and be a *http.Client (or a function returning one).
+func (c *configurer) resolveClient(m *rewrite.Module, key string) (*config.SharedClient, error) {
+	pkgPath, name, err := config.ParseClient(key)
+	if err != nil {
+		return nil, err
+	}
+	pkg, deps, err := rewrite.LoadDeps(c.ctx, m, c.tags, pkgPath)
+	if errors.Is(err, rewrite.ErrNotInModule) && pkgPath != m.Path && !strings.HasPrefix(pkgPath, m.Path+"/") {
+		// The client of another module, which this one does not
+		// require: its packages declare clients of their own.
+		return &config.SharedClient{PkgPath: pkgPath, Name: name,
+			Unavailable: fmt.Sprintf("module %s does not require the module of %s", m.Path, pkgPath)}, nil
+	}
+	if errors.Is(err, rewrite.ErrNotInModule) {
+		return nil, fmt.Errorf("%s does not exist: module %s has no package %s", key, m.Path, pkgPath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	isFunc, err := config.CheckClient(pkg, name)
+	if err != nil {
+		return nil, err
+	}
+	return &config.SharedClient{PkgPath: pkgPath, PkgName: pkg.Name(), Name: name, Func: isFunc, Deps: deps}, nil
 }
 
 // load reads the configuration file at path (if any), lays the flags
 // over it, and only then validates the result: a flag that corrects a
 // bad value of the file wins. Every bad key is named as the person wrote
 // it: the flag, or the key of the file.
-func (c *configurer) load(path string, editable func(string) bool) ([]rewrite.Analyzer, error) {
+func (c *configurer) load(path string, editable func(string) bool, r *configured) ([]rewrite.Analyzer, error) {
 	cfg := config.Default()
 	fromFile := map[string]bool{}
 	if path != "" {
@@ -348,6 +410,12 @@ func (c *configurer) load(path string, editable func(string) bool) ([]rewrite.An
 	cfg.Overlay(c.flags, c.set)
 	cfg.Tests = c.flags.Tests
 	cfg.Editable = editable
+	cfg.SharedClientOf = func(modulePath string) *config.SharedClient {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.shared[modulePath]
+	}
+	r.cfg, r.fromFile = cfg, fromFile
 	if err := cfg.Validate(rules.Names()); err != nil {
 		msgs := keyErrors(err, func(key string) string {
 			if c.set[key] || !fromFile[key] {
@@ -357,5 +425,15 @@ func (c *configurer) load(path string, editable func(string) bool) ([]rewrite.An
 		})
 		return nil, errors.New(strings.Join(msgs, "\n"))
 	}
-	return engineAnalyzers(rules.New(cfg)), nil
+	as := engineAnalyzers(rules.New(cfg))
+	if pkgPath, _, err := config.ParseClient(cfg.Client); err == nil {
+		// Verification type-checks files that now import the client's
+		// package.
+		for i := range as {
+			if as[i].Name == "defaultclient" {
+				as[i].Adds = append(slices.Clip(as[i].Adds), pkgPath)
+			}
+		}
+	}
+	return as, nil
 }

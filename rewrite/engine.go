@@ -93,7 +93,11 @@ type Result struct {
 	// Findings are every diagnostic of the analyzers, fixed or not, with
 	// their suggested fixes: what -json and -sarif print.
 	Findings []Finding
-	Stats    Stats
+	// Notes are what the analyzers say in the summary about the
+	// packages they fixed (which package declares a client of its own
+	// instead of the shared one, and why), sorted.
+	Notes []string
+	Stats Stats
 	// ExitCode is 0 when there was nothing to change or report, 1 when
 	// changes are pending (Diff, List, Collect) or sites were reported, and
 	// 2 on any error.
@@ -553,6 +557,7 @@ func (e *engine) processAll(work []*packages.Package, owners []*pkgDir, analyzer
 		for rule, n := range r.fixes {
 			e.res.Stats.Fixed[rule] += n
 		}
+		e.res.Notes = append(e.res.Notes, r.notes...)
 		written := 0
 		for _, c := range r.changes {
 			if e.emit(c) {
@@ -631,6 +636,7 @@ func (e *engine) finish() {
 	sortDiagnostics(e.res.Fixes)
 	sort.Strings(e.res.Errors)
 	sort.Strings(e.res.Stats.NotCovered)
+	e.res.Notes = slices.Compact(slices.Sorted(slices.Values(e.res.Notes)))
 	e.res.Stats.Reported = len(e.res.Diagnostics)
 	sortFindings(e.res.Findings)
 	machine := e.opts.Mode&(JSON|SARIF) != 0
@@ -689,6 +695,9 @@ func (e *engine) printSummary() {
 	}
 	fmt.Fprintf(w, ", %d reported, %d errors; %d files not covered; %.1fs\n",
 		st.Reported, len(e.res.Errors), len(st.NotCovered), st.Duration.Seconds())
+	for _, n := range e.res.Notes {
+		fmt.Fprintf(w, "httpfix: %s\n", n)
+	}
 	const maxListed = 10
 	for i, f := range st.NotCovered {
 		if i == maxListed && !e.opts.Verbose {
