@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -143,6 +144,9 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		par     = fs.Int("parallel", 0, "packages processed at once (default: the number of CPUs)")
 		batch   = fs.Int("batch", 0, "packages loaded at once; bounds memory (default 256)")
 		version = fs.Bool("version", false, "print the version and exit")
+		shard   = fs.String("shard", "", "cut the change into shards, each a patch in -out: `dir`, dir:N (directories N levels deep) or owners (by CODEOWNERS)")
+		out     = fs.String("out", "", "write the change to `DIR` (which must not exist, or be empty) as patches, one per shard, with index.json and README.md")
+		verify  = fs.Bool("verify", false, "run the tests of the packages each shard changes and of their importers, without and with its rewrite, and drop the shards whose rewrite makes a passing test fail")
 	)
 	flagCfg := config.Default()
 	flagCfg.RegisterFlags(fs)
@@ -175,6 +179,22 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		fmt.Fprintln(c.Stderr, "httpfix: -json and -sarif cannot be combined")
 		return rewrite.Options{}, 2
 	}
+	var shardBy rewrite.ShardBy
+	if *shard != "" {
+		var err error
+		if shardBy, err = rewrite.ParseShard(*shard); err != nil {
+			fmt.Fprintf(c.Stderr, "httpfix: %v\n", err)
+			return rewrite.Options{}, 2
+		}
+		if *out == "" {
+			fmt.Fprintf(c.Stderr, "httpfix: -shard=%s needs -out=DIR, the directory the shards are written to\n", *shard)
+			return rewrite.Options{}, 2
+		}
+	}
+	if (*jsonOut || *sarif) && (*shard != "" || *out != "" || *verify) {
+		fmt.Fprintln(c.Stderr, "httpfix: -json and -sarif print every finding; they cannot be combined with -shard, -out or -verify")
+		return rewrite.Options{}, 2
+	}
 
 	var mode rewrite.Mode
 	if *write {
@@ -188,7 +208,8 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		mode |= rewrite.JSON
 	case *sarif:
 		mode |= rewrite.SARIF
-	case *diff || mode == 0:
+	case *diff || mode == 0 && *out == "":
+		// -out alone writes the patches only.
 		mode |= rewrite.Diff
 	}
 
@@ -214,9 +235,24 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		Parallel:     *par,
 		BatchSize:    *batch,
 		Version:      versionString(),
+		Shard:        shardBy,
+		Out:          *out,
+		Verify:       *verify,
+	}
+	if opts.Out != "" && !filepath.IsAbs(opts.Out) {
+		opts.Out = filepath.Join(c.dir(), opts.Out)
 	}
 	opts.Tags = tagList
 	return opts, -1
+}
+
+// dir returns the working directory of the command.
+func (c *cli) dir() string {
+	if c.Dir != "" {
+		return c.Dir
+	}
+	d, _ := os.Getwd()
+	return d
 }
 
 // help prints the usage, the flags and the documentation of each rule.

@@ -1,0 +1,471 @@
+package rewrite
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Verification by tests (Options.Verify): the tests of every package a
+// shard changes, and of the packages of its module that import them
+// (directly or not, their tests included), run once on the original
+// code and once with the shard's rewrite, which the go command sees
+// through -overlay (nothing is written). A shard whose rewrite makes a
+// test fail that passed without it is dropped; a test that fails either
+// way does not count against it. A package whose tests do not build on
+// the original code cannot verify anything: its shards are dropped too.
+//
+// The original code is tested once, for all the shards together; each
+// shard then once with its own rewrite. go test caches the results of
+// passing packages, so a second run over an unchanged tree costs little.
+
+// listedPkg is what go list says of a package of the module.
+type listedPkg struct {
+	ImportPath   string
+	Dir          string
+	Imports      []string
+	TestImports  []string
+	XTestImports []string
+	TestGoFiles  []string
+	XTestGoFiles []string
+}
+
+func (p *listedPkg) hasTests() bool { return len(p.TestGoFiles)+len(p.XTestGoFiles) > 0 }
+
+// moduleGraph is the import graph of a module's packages, tests
+// included.
+type moduleGraph struct {
+	pkgs      map[string]*listedPkg
+	importers map[string][]string // by the build of the importer
+	testUsers map[string][]string // by the importer's tests
+}
+
+// listGraph lists the packages of module m.
+func (e *engine) listGraph(m *Module) (*moduleGraph, error) {
+	args := []string{"list", "-e", "-json=ImportPath,Dir,Imports,TestImports,XTestImports,TestGoFiles,XTestGoFiles"}
+	if len(e.opts.Tags) > 0 {
+		args = append(args, "-tags="+strings.Join(e.opts.Tags, ","))
+	}
+	args = append(args, "./...")
+	cmd := exec.CommandContext(e.ctx, "go", args...)
+	cmd.Dir = m.Dir
+	cmd.Env = e.goEnv(m)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list ./... in %s: %v: %s", m.Dir, err, firstLine(stderr.String()))
+	}
+	g := &moduleGraph{pkgs: map[string]*listedPkg{}, importers: map[string][]string{}, testUsers: map[string][]string{}}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		p := &listedPkg{}
+		if err := dec.Decode(p); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("go list ./... in %s: %v", m.Dir, err)
+		}
+		g.pkgs[p.ImportPath] = p
+		for _, imp := range p.Imports {
+			g.importers[imp] = append(g.importers[imp], p.ImportPath)
+		}
+		for _, imp := range slices.Concat(p.TestImports, p.XTestImports) {
+			g.testUsers[imp] = append(g.testUsers[imp], p.ImportPath)
+		}
+	}
+	return g, nil
+}
+
+// affected returns the packages of the module whose tests a change of
+// the packages changed may affect, that have tests: the changed ones,
+// those importing them (directly or not), and those whose tests import
+// any of these.
+func (g *moduleGraph) affected(changed []string) []string {
+	built := map[string]bool{}
+	var visit func(p string)
+	visit = func(p string) {
+		if built[p] {
+			return
+		}
+		built[p] = true
+		for _, q := range g.importers[p] {
+			visit(q)
+		}
+	}
+	for _, p := range changed {
+		visit(p)
+	}
+	tested := map[string]bool{}
+	for p := range built {
+		tested[p] = true
+		for _, q := range g.testUsers[p] {
+			tested[q] = true
+		}
+	}
+	var out []string
+	for p := range tested {
+		if lp := g.pkgs[p]; lp != nil && lp.hasTests() {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// goEnv is the environment the go command runs in for module m.
+func (e *engine) goEnv(m *Module) []string {
+	env := os.Environ()
+	if m.Workspace == "" {
+		env = append(env, "GOWORK=off")
+	}
+	return env
+}
+
+// testOutcome is what go test -json said of a package.
+type testOutcome struct {
+	ran        bool
+	buildError string          // the tests did not build: the first error
+	failed     bool            // the package failed
+	tests      map[string]bool // test -> passed
+}
+
+// passed reports whether the test passed (or was skipped); for "",
+// whether the package as a whole passed.
+func (o *testOutcome) passed(test string) bool {
+	if test == "" {
+		return o.ran && !o.failed
+	}
+	return o.tests[test]
+}
+
+// goTest runs the tests of pkgs (of module m) with go test -json, the
+// files of overlay replacing the originals, and returns what happened to
+// each package.
+func (e *engine) goTest(m *Module, pkgs []string, overlay string) (map[string]*testOutcome, error) {
+	args := []string{"test", "-json", "-vet=off"}
+	if overlay != "" {
+		args = append(args, "-overlay="+overlay)
+	}
+	if len(e.opts.Tags) > 0 {
+		args = append(args, "-tags="+strings.Join(e.opts.Tags, ","))
+	}
+	args = append(args, pkgs...)
+	cmd := exec.CommandContext(e.ctx, "go", args...)
+	cmd.Dir = m.Dir
+	cmd.Env = e.goEnv(m)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("go test: %v", err)
+	}
+	res := map[string]*testOutcome{}
+	get := func(pkg string) *testOutcome {
+		o := res[pkg]
+		if o == nil {
+			o = &testOutcome{tests: map[string]bool{}}
+			res[pkg] = o
+		}
+		return o
+	}
+	buildOut := map[string]string{} // by ImportPath: its first error line
+	type event struct {
+		Action, Package, Test, Output, ImportPath, FailedBuild string
+	}
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var ev event
+		if json.Unmarshal(sc.Bytes(), &ev) != nil {
+			continue
+		}
+		switch ev.Action {
+		case "build-output":
+			line := strings.TrimSpace(ev.Output)
+			if _, ok := buildOut[ev.ImportPath]; !ok && line != "" && !strings.HasPrefix(line, "#") {
+				buildOut[ev.ImportPath] = line
+			}
+		case "pass", "fail", "skip":
+			o := get(ev.Package)
+			o.ran = true
+			if ev.Test != "" {
+				o.tests[ev.Test] = ev.Action != "fail"
+				continue
+			}
+			if ev.Action == "fail" {
+				o.failed = true
+				if ev.FailedBuild != "" {
+					o.buildError = buildOut[ev.FailedBuild]
+					if o.buildError == "" {
+						o.buildError = "build failed"
+					}
+				}
+			}
+		case "output":
+			if ev.Test == "" && strings.Contains(ev.Output, "[setup failed]") {
+				get(ev.Package).buildError = "setup failed"
+			}
+		}
+	}
+	werr := cmd.Wait()
+	if e.ctx.Err() != nil {
+		return nil, e.ctx.Err()
+	}
+	if len(res) == 0 && werr != nil {
+		return nil, fmt.Errorf("go test: %v: %s", werr, firstLine(stderr.String()))
+	}
+	for _, p := range pkgs {
+		if res[p] == nil {
+			// go test said nothing of it: it did not get that far.
+			o := get(p)
+			o.buildError = firstLine(stderr.String())
+			if o.buildError == "" {
+				o.buildError = "go test did not run its tests"
+			}
+		}
+	}
+	return res, nil
+}
+
+// verifyShards verifies each shard by the tests its rewrite may affect,
+// dropping those it makes fail.
+func (e *engine) verifyShards(shards []*Shard) {
+	start := time.Now()
+	progress := newProgress(e.opts.Progress, e.opts.Stderr)
+	defer progress.clear()
+	say := func(format string, args ...any) {
+		if e.opts.Progress {
+			fmt.Fprintf(e.opts.Stderr, "\r\033[Khttpfix: verify: "+format, args...)
+			progress.shown = true
+		}
+	}
+
+	// The modules of the shards, each listed once.
+	type modShard struct {
+		m       *Module
+		changed []string
+	}
+	graphs := map[*Module]*moduleGraph{}
+	graphErr := map[*Module]error{}
+	perShard := make([][]modShard, len(shards))
+	for i, s := range shards {
+		byMod := map[*Module][]string{}
+		var mods []*Module
+		for _, h := range s.held {
+			if h.pd == nil || h.pd.module == nil {
+				continue
+			}
+			m := h.pd.module
+			if _, ok := byMod[m]; !ok {
+				mods = append(mods, m)
+			}
+			if !slices.Contains(byMod[m], h.pd.importPath) {
+				byMod[m] = append(byMod[m], h.pd.importPath)
+			}
+		}
+		sort.Slice(mods, func(a, b int) bool { return mods[a].Dir < mods[b].Dir })
+		for _, m := range mods {
+			perShard[i] = append(perShard[i], modShard{m, byMod[m]})
+			if _, ok := graphs[m]; !ok {
+				if _, failed := graphErr[m]; !failed {
+					say("listing the packages of %s", m.Path)
+					g, err := e.listGraph(m)
+					if err != nil {
+						graphErr[m] = err
+						continue
+					}
+					graphs[m] = g
+				}
+			}
+		}
+	}
+
+	// What each shard tests, and the original code once for all.
+	tests := make([]map[*Module][]string, len(shards))
+	union := map[*Module][]string{}
+	var mods []*Module
+	for i, s := range shards {
+		tests[i] = map[*Module][]string{}
+		for _, ms := range perShard[i] {
+			if err := graphErr[ms.m]; err != nil {
+				s.Dropped = "cannot verify: " + err.Error()
+				continue
+			}
+			t := graphs[ms.m].affected(ms.changed)
+			tests[i][ms.m] = t
+			if _, ok := union[ms.m]; !ok {
+				mods = append(mods, ms.m)
+			}
+			for _, p := range t {
+				if !slices.Contains(union[ms.m], p) {
+					union[ms.m] = append(union[ms.m], p)
+				}
+			}
+		}
+	}
+	sort.Slice(mods, func(a, b int) bool { return mods[a].Dir < mods[b].Dir })
+	before := map[*Module]map[string]*testOutcome{}
+	beforeErr := map[*Module]error{}
+	for _, m := range mods {
+		pkgs := union[m]
+		sort.Strings(pkgs)
+		if len(pkgs) == 0 {
+			before[m] = map[string]*testOutcome{}
+			continue
+		}
+		say("testing %d packages of %s on the original code", len(pkgs), m.Path)
+		r, err := e.goTest(m, pkgs, "")
+		if err != nil {
+			beforeErr[m] = err
+			continue
+		}
+		before[m] = r
+	}
+	if e.ctx.Err() != nil {
+		return
+	}
+
+	tmp, err := os.MkdirTemp("", "httpfix-verify")
+	if err != nil {
+		for _, s := range shards {
+			s.Dropped = "cannot verify: " + err.Error()
+		}
+		return
+	}
+	defer os.RemoveAll(tmp)
+	for i, s := range shards {
+		if s.Dropped != "" {
+			continue
+		}
+		say("shard %d/%d (%s)", i+1, len(shards), s.Name)
+		e.verifyShard(s, tests[i], before, beforeErr, filepath.Join(tmp, fmt.Sprint(i)))
+		if e.ctx.Err() != nil {
+			return
+		}
+		if s.Dropped != "" && strings.HasPrefix(s.Dropped, "cannot verify") {
+			e.errorf("shard %s: %s", s.Name, s.Dropped)
+		}
+	}
+	e.verifyTime = time.Since(start)
+}
+
+// verifyShard runs the tests of one shard with its rewrite in an
+// overlay written under dir, and compares them with before.
+func (e *engine) verifyShard(s *Shard, tests map[*Module][]string, before map[*Module]map[string]*testOutcome, beforeErr map[*Module]error, dir string) {
+	overlay, err := writeOverlay(dir, s.held)
+	if err != nil {
+		s.Dropped = "cannot verify: " + err.Error()
+		return
+	}
+	var mods []*Module
+	for m := range tests {
+		mods = append(mods, m)
+	}
+	sort.Slice(mods, func(a, b int) bool { return mods[a].Dir < mods[b].Dir })
+	var failing []string
+	var tested []string
+	for _, m := range mods {
+		pkgs := tests[m]
+		if len(pkgs) == 0 {
+			continue
+		}
+		if err := beforeErr[m]; err != nil {
+			s.Dropped = "cannot verify: " + err.Error()
+			return
+		}
+		// The packages whose tests do not build on the original code
+		// verify nothing.
+		for _, p := range pkgs {
+			if o := before[m][p]; o != nil && o.buildError != "" {
+				s.Dropped = fmt.Sprintf("cannot verify: the tests of %s do not build: %s", p, o.buildError)
+				return
+			}
+		}
+		after, err := e.goTest(m, pkgs, overlay)
+		if err != nil {
+			s.Dropped = "cannot verify: " + err.Error()
+			return
+		}
+		for _, p := range pkgs {
+			b, a := before[m][p], after[p]
+			if a == nil || b == nil {
+				continue
+			}
+			if a.buildError != "" {
+				s.Dropped = fmt.Sprintf("the tests of %s do not build with the rewrite: %s", p, a.buildError)
+				return
+			}
+			var names []string
+			for t := range b.tests {
+				names = append(names, t)
+			}
+			sort.Strings(names)
+			for _, t := range names {
+				if b.passed(t) && !a.passed(t) {
+					failing = append(failing, p+" "+t)
+				}
+			}
+			if b.passed("") && !a.passed("") && !anyNewFailure(failing, p) {
+				failing = append(failing, p+" (the package's tests fail outside any test)")
+			}
+			tested = append(tested, p)
+		}
+	}
+	s.Tested = tested
+	if len(failing) > 0 {
+		s.Dropped = "the rewrite makes tests fail that pass without it"
+		s.Failing = failing
+		return
+	}
+	s.Verified = true
+}
+
+// anyNewFailure reports whether failing names a test of package p.
+func anyNewFailure(failing []string, p string) bool {
+	for _, f := range failing {
+		if strings.HasPrefix(f, p+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// writeOverlay writes the new text of the changes under dir and the
+// go command's overlay file mapping each file to it, and returns the
+// overlay file's path. A file is mapped both by its path and by the
+// path the package's directory was reached by, which differ under a
+// symbolic link.
+func writeOverlay(dir string, held []heldChange) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	replace := map[string]string{}
+	for i, h := range held {
+		tmp := filepath.Join(dir, fmt.Sprintf("%d_%s", i, filepath.Base(h.c.Path)))
+		if err := os.WriteFile(tmp, h.c.New, 0o644); err != nil {
+			return "", err
+		}
+		replace[h.c.Path] = tmp
+		if h.pd != nil {
+			replace[filepath.Join(h.pd.dir, filepath.Base(h.c.Path))] = tmp
+		}
+	}
+	data, err := json.Marshal(struct{ Replace map[string]string }{replace})
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "overlay.json")
+	return path, os.WriteFile(path, data, 0o644)
+}
