@@ -43,8 +43,11 @@ func findCodeOwners(root string) (*codeOwners, error) {
 		}
 		return parseCodeOwners(path, root, data)
 	}
-	return nil, fmt.Errorf("-shard=owners: no CODEOWNERS file in %s (looked for %s)", root, strings.Join(codeOwnersPlaces, ", "))
+	return nil, errNoCodeOwners
 }
+
+// errNoCodeOwners says the repository has no CODEOWNERS file.
+var errNoCodeOwners = fmt.Errorf("-shard=owners: the repository has no CODEOWNERS file (looked for %s)", strings.Join(codeOwnersPlaces, ", "))
 
 // parseCodeOwners parses a CODEOWNERS file. A line that GitHub would
 // reject (a pattern it does not support, an owner that is no user, team

@@ -117,9 +117,13 @@ func (e *engine) checkOut() bool {
 			return false
 		}
 	}
-	if e.opts.Shard.Kind == "owners" {
+	if e.opts.Out != "" {
+		// By owner, the owners cut the shards; by directory, the README
+		// still names each shard's owners, if the repository has them.
 		co, err := findCodeOwners(repoRoot(e.opts.Dir))
-		if err != nil {
+		switch {
+		case err == errNoCodeOwners && e.opts.Shard.Kind != "owners":
+		case err != nil:
 			e.errorf("%s", e.relMsg(err.Error()))
 			return false
 		}
@@ -265,6 +269,11 @@ func (e *engine) cut(held []heldChange) []*Shard {
 	for _, d := range e.res.Fixes {
 		if s := fileOf[d.Pos.Filename]; s != nil {
 			s.Sites[d.Rule]++
+		}
+	}
+	if e.opts.Shard.Kind != "owners" {
+		for _, s := range shards {
+			s.Owners = slices.Sorted(slices.Values(s.Reviewers))
 		}
 	}
 	sort.Slice(shards, func(i, j int) bool { return shards[i].Name < shards[j].Name })
@@ -476,7 +485,7 @@ func (e *engine) shardReadme(ix index) string {
 		fmt.Fprintf(&b, "Patch: [%s](%s)\n\n", s.Patch, s.Patch)
 		if e.owners != nil {
 			fmt.Fprintf(&b, "Owners: %s\n\n", ownersText(s.Owners))
-			if others := without2(s.Reviewers, s.Owners); len(others) > 0 {
+			if others := without2(s.Reviewers, s.Owners); len(others) > 0 && len(s.Mixed) > 0 {
 				fmt.Fprintf(&b, "Also needs the review of: %s (owners of %s)\n\n", strings.Join(others, " "), strings.Join(s.Mixed, ", "))
 			}
 		}
@@ -531,6 +540,10 @@ func without2(a, b []string) []string {
 	return out
 }
 
+// cannotVerify reports whether the shard was dropped because its tests
+// could not be run or built: an error of the run, not of the rewrite.
+func (s *Shard) cannotVerify() bool { return strings.HasPrefix(s.Dropped, "cannot verify") }
+
 // droppedShards counts the shards left out of the output.
 func (e *engine) droppedShards() int {
 	n := 0
@@ -546,8 +559,8 @@ func (e *engine) droppedShards() int {
 // what a person needs to look at, printed with the reports.
 func (e *engine) printDropped(w io.Writer) {
 	for _, s := range e.res.Shards {
-		if s.Dropped == "" {
-			continue
+		if s.Dropped == "" || s.cannotVerify() {
+			continue // printed with the errors
 		}
 		msg := fmt.Sprintf("httpfix: shard %s dropped: %s", s.Name, s.Dropped)
 		if len(s.Failing) > 0 {

@@ -354,8 +354,9 @@ func (e *engine) verifyShards(shards []*Shard) {
 		if e.ctx.Err() != nil {
 			return
 		}
-		if s.Dropped != "" && strings.HasPrefix(s.Dropped, "cannot verify") {
-			e.errorf("shard %s: %s", s.Name, s.Dropped)
+		if s.cannotVerify() {
+			// An error of the run (exit 2), said once, here.
+			e.errorf("shard %s dropped: %s", s.Name, s.Dropped)
 		}
 	}
 	e.verifyTime = time.Since(start)
