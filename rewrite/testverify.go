@@ -3,6 +3,8 @@ package rewrite
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -49,21 +51,64 @@ type moduleGraph struct {
 	testUsers map[string][]string // by the importer's tests
 }
 
-// listGraph lists the packages of module m.
-func (e *engine) listGraph(m *Module) (*moduleGraph, error) {
+// A testUnit is where the go command lists and tests packages of the
+// shards: a module on its own, or the workspace of modules loaded
+// through one go.work (one go command for all of them: each run of it
+// costs the loading of the whole graph, even with every result cached).
+type testUnit struct {
+	dir  string   // where the go command runs
+	env  []string // its environment
+	mods []*Module
+}
+
+// unitOf returns the unit of module m, making it on first use.
+func unitOf(units map[string]*testUnit, e *engine, m *Module) *testUnit {
+	key := m.Dir
+	if m.Workspace != "" {
+		key = m.Workspace
+	}
+	u := units[key]
+	if u == nil {
+		u = &testUnit{dir: m.Dir, env: e.goEnv(m)}
+		if m.Workspace != "" {
+			u.dir = filepath.Dir(m.Workspace)
+		}
+		units[key] = u
+	}
+	if !slices.Contains(u.mods, m) {
+		u.mods = append(u.mods, m)
+	}
+	return u
+}
+
+// patterns names the packages of the unit's modules.
+func (u *testUnit) patterns() []string {
+	var pats []string
+	for _, m := range u.mods {
+		pats = append(pats, m.Path+"/...")
+		if m.Path != "" {
+			pats = append(pats, m.Path)
+		}
+	}
+	sort.Strings(pats)
+	return slices.Compact(pats)
+}
+
+// listGraph lists the packages of the unit's modules.
+func (e *engine) listGraph(u *testUnit) (*moduleGraph, error) {
 	args := []string{"list", "-e", "-json=ImportPath,Dir,Imports,TestImports,XTestImports,TestGoFiles,XTestGoFiles"}
 	if len(e.opts.Tags) > 0 {
 		args = append(args, "-tags="+strings.Join(e.opts.Tags, ","))
 	}
-	args = append(args, "./...")
+	args = append(args, u.patterns()...)
 	cmd := exec.CommandContext(e.ctx, "go", args...)
-	cmd.Dir = m.Dir
-	cmd.Env = e.goEnv(m)
+	cmd.Dir = u.dir
+	cmd.Env = u.env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("go list ./... in %s: %v: %s", m.Dir, err, firstLine(stderr.String()))
+		return nil, fmt.Errorf("go list in %s: %v: %s", u.dir, err, firstLine(stderr.String()))
 	}
 	g := &moduleGraph{pkgs: map[string]*listedPkg{}, importers: map[string][]string{}, testUsers: map[string][]string{}}
 	dec := json.NewDecoder(bytes.NewReader(out))
@@ -72,7 +117,7 @@ func (e *engine) listGraph(m *Module) (*moduleGraph, error) {
 		if err := dec.Decode(p); err == io.EOF {
 			break
 		} else if err != nil {
-			return nil, fmt.Errorf("go list ./... in %s: %v", m.Dir, err)
+			return nil, fmt.Errorf("go list in %s: %v", u.dir, err)
 		}
 		g.pkgs[p.ImportPath] = p
 		for _, imp := range p.Imports {
@@ -147,10 +192,10 @@ func (o *testOutcome) passed(test string) bool {
 	return o.tests[test]
 }
 
-// goTest runs the tests of pkgs (of module m) with go test -json, the
+// goTest runs the tests of pkgs (of the unit) with go test -json, the
 // files of overlay replacing the originals, and returns what happened to
 // each package.
-func (e *engine) goTest(m *Module, pkgs []string, overlay string) (map[string]*testOutcome, error) {
+func (e *engine) goTest(u *testUnit, pkgs []string, overlay string) (map[string]*testOutcome, error) {
 	args := []string{"test", "-json", "-vet=off"}
 	if overlay != "" {
 		args = append(args, "-overlay="+overlay)
@@ -160,8 +205,8 @@ func (e *engine) goTest(m *Module, pkgs []string, overlay string) (map[string]*t
 	}
 	args = append(args, pkgs...)
 	cmd := exec.CommandContext(e.ctx, "go", args...)
-	cmd.Dir = m.Dir
-	cmd.Env = e.goEnv(m)
+	cmd.Dir = u.dir
+	cmd.Env = u.env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -243,6 +288,7 @@ func (e *engine) goTest(m *Module, pkgs []string, overlay string) (map[string]*t
 // dropping those it makes fail.
 func (e *engine) verifyShards(shards []*Shard) {
 	start := time.Now()
+	defer func() { e.verifyTime = time.Since(start) }()
 	progress := newProgress(e.opts.Progress, e.opts.Stderr)
 	defer progress.clear()
 	say := func(format string, args ...any) {
@@ -252,86 +298,59 @@ func (e *engine) verifyShards(shards []*Shard) {
 		}
 	}
 
-	// The modules of the shards, each listed once.
-	type modShard struct {
-		m       *Module
-		changed []string
-	}
-	graphs := map[*Module]*moduleGraph{}
-	graphErr := map[*Module]error{}
-	perShard := make([][]modShard, len(shards))
+	// The units of the shards, and the packages each shard changes in
+	// each.
+	units := map[string]*testUnit{}
+	changed := make([]map[*testUnit][]string, len(shards))
 	for i, s := range shards {
-		byMod := map[*Module][]string{}
-		var mods []*Module
+		changed[i] = map[*testUnit][]string{}
 		for _, h := range s.held {
 			if h.pd == nil || h.pd.module == nil {
 				continue
 			}
-			m := h.pd.module
-			if _, ok := byMod[m]; !ok {
-				mods = append(mods, m)
-			}
-			if !slices.Contains(byMod[m], h.pd.importPath) {
-				byMod[m] = append(byMod[m], h.pd.importPath)
+			u := unitOf(units, e, h.pd.module)
+			if !slices.Contains(changed[i][u], h.pd.importPath) {
+				changed[i][u] = append(changed[i][u], h.pd.importPath)
 			}
 		}
-		sort.Slice(mods, func(a, b int) bool { return mods[a].Dir < mods[b].Dir })
-		for _, m := range mods {
-			perShard[i] = append(perShard[i], modShard{m, byMod[m]})
-			if _, ok := graphs[m]; !ok {
-				if _, failed := graphErr[m]; !failed {
-					say("listing the packages of %s", m.Path)
-					g, err := e.listGraph(m)
-					if err != nil {
-						graphErr[m] = err
-						continue
-					}
-					graphs[m] = g
-				}
-			}
-		}
+	}
+	var order []*testUnit
+	for _, u := range units {
+		order = append(order, u)
+	}
+	sort.Slice(order, func(a, b int) bool { return order[a].dir < order[b].dir })
+	graphs := map[*testUnit]*moduleGraph{}
+	graphErr := map[*testUnit]error{}
+	for _, u := range order {
+		say("listing the packages of %s", u.patterns()[0])
+		graphs[u], graphErr[u] = e.listGraph(u)
 	}
 
 	// What each shard tests, and the original code once for all.
-	tests := make([]map[*Module][]string, len(shards))
-	union := map[*Module][]string{}
-	var mods []*Module
+	tests := make([]map[*testUnit][]string, len(shards))
+	union := map[*testUnit][]string{}
 	for i, s := range shards {
-		tests[i] = map[*Module][]string{}
-		for _, ms := range perShard[i] {
-			if err := graphErr[ms.m]; err != nil {
+		tests[i] = map[*testUnit][]string{}
+		for u, pkgs := range changed[i] {
+			if err := graphErr[u]; err != nil {
 				s.Dropped = "cannot verify: " + err.Error()
 				continue
 			}
-			t := graphs[ms.m].affected(ms.changed)
-			tests[i][ms.m] = t
-			if _, ok := union[ms.m]; !ok {
-				mods = append(mods, ms.m)
-			}
-			for _, p := range t {
-				if !slices.Contains(union[ms.m], p) {
-					union[ms.m] = append(union[ms.m], p)
-				}
-			}
+			t := graphs[u].affected(pkgs)
+			tests[i][u] = t
+			union[u] = append(union[u], t...)
 		}
 	}
-	sort.Slice(mods, func(a, b int) bool { return mods[a].Dir < mods[b].Dir })
-	before := map[*Module]map[string]*testOutcome{}
-	beforeErr := map[*Module]error{}
-	for _, m := range mods {
-		pkgs := union[m]
-		sort.Strings(pkgs)
+	before := map[*testUnit]map[string]*testOutcome{}
+	beforeErr := map[*testUnit]error{}
+	for _, u := range order {
+		pkgs := slices.Compact(slices.Sorted(slices.Values(union[u])))
 		if len(pkgs) == 0 {
-			before[m] = map[string]*testOutcome{}
+			before[u] = map[string]*testOutcome{}
 			continue
 		}
-		say("testing %d packages of %s on the original code", len(pkgs), m.Path)
-		r, err := e.goTest(m, pkgs, "")
-		if err != nil {
-			beforeErr[m] = err
-			continue
-		}
-		before[m] = r
+		say("testing %d packages on the original code", len(pkgs))
+		before[u], beforeErr[u] = e.goTest(u, pkgs, "")
 	}
 	if e.ctx.Err() != nil {
 		return
@@ -346,11 +365,10 @@ func (e *engine) verifyShards(shards []*Shard) {
 	}
 	defer os.RemoveAll(tmp)
 	for i, s := range shards {
-		if s.Dropped != "" {
-			continue
+		if s.Dropped == "" {
+			say("shard %d/%d (%s)", i+1, len(shards), s.Name)
+			e.verifyShard(s, tests[i], before, beforeErr, filepath.Join(tmp, fmt.Sprint(i)))
 		}
-		say("shard %d/%d (%s)", i+1, len(shards), s.Name)
-		e.verifyShard(s, tests[i], before, beforeErr, filepath.Join(tmp, fmt.Sprint(i)))
 		if e.ctx.Err() != nil {
 			return
 		}
@@ -359,48 +377,47 @@ func (e *engine) verifyShards(shards []*Shard) {
 			e.errorf("shard %s dropped: %s", s.Name, s.Dropped)
 		}
 	}
-	e.verifyTime = time.Since(start)
 }
 
 // verifyShard runs the tests of one shard with its rewrite in an
 // overlay written under dir, and compares them with before.
-func (e *engine) verifyShard(s *Shard, tests map[*Module][]string, before map[*Module]map[string]*testOutcome, beforeErr map[*Module]error, dir string) {
+func (e *engine) verifyShard(s *Shard, tests map[*testUnit][]string, before map[*testUnit]map[string]*testOutcome, beforeErr map[*testUnit]error, dir string) {
 	overlay, err := writeOverlay(dir, s.held)
 	if err != nil {
 		s.Dropped = "cannot verify: " + err.Error()
 		return
 	}
-	var mods []*Module
-	for m := range tests {
-		mods = append(mods, m)
+	var units []*testUnit
+	for u := range tests {
+		units = append(units, u)
 	}
-	sort.Slice(mods, func(a, b int) bool { return mods[a].Dir < mods[b].Dir })
+	sort.Slice(units, func(a, b int) bool { return units[a].dir < units[b].dir })
 	var failing []string
 	var tested []string
-	for _, m := range mods {
-		pkgs := tests[m]
+	for _, u := range units {
+		pkgs := tests[u]
 		if len(pkgs) == 0 {
 			continue
 		}
-		if err := beforeErr[m]; err != nil {
+		if err := beforeErr[u]; err != nil {
 			s.Dropped = "cannot verify: " + err.Error()
 			return
 		}
 		// The packages whose tests do not build on the original code
 		// verify nothing.
 		for _, p := range pkgs {
-			if o := before[m][p]; o != nil && o.buildError != "" {
+			if o := before[u][p]; o != nil && o.buildError != "" {
 				s.Dropped = fmt.Sprintf("cannot verify: the tests of %s do not build: %s", p, o.buildError)
 				return
 			}
 		}
-		after, err := e.goTest(m, pkgs, overlay)
+		after, err := e.goTest(u, pkgs, overlay)
 		if err != nil {
 			s.Dropped = "cannot verify: " + err.Error()
 			return
 		}
 		for _, p := range pkgs {
-			b, a := before[m][p], after[p]
+			b, a := before[u][p], after[p]
 			if a == nil || b == nil {
 				continue
 			}
@@ -424,6 +441,7 @@ func (e *engine) verifyShard(s *Shard, tests map[*Module][]string, before map[*M
 			tested = append(tested, p)
 		}
 	}
+	sort.Strings(tested)
 	s.Tested = tested
 	if len(failing) > 0 {
 		s.Dropped = "the rewrite makes tests fail that pass without it"
@@ -443,20 +461,38 @@ func anyNewFailure(failing []string, p string) bool {
 	return false
 }
 
-// writeOverlay writes the new text of the changes under dir and the
-// go command's overlay file mapping each file to it, and returns the
-// overlay file's path. A file is mapped both by its path and by the
-// path the package's directory was reached by, which differ under a
-// symbolic link.
+// writeOverlay writes the new text of the changes and the go command's
+// overlay file mapping each file to it, and returns the overlay file's
+// path (under dir).
+//
+// The go command keys the test binaries it caches by the overlay's file
+// paths too: each new text goes to a path made of a hash of the original
+// path and the text (in the user's cache directory), the same on every
+// run, so that a second -verify over the same tree finds its test
+// results cached. A file is mapped both by its path and by the path the
+// package's directory was reached by, which differ under a symbolic
+// link.
 func writeOverlay(dir string, held []heldChange) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	root, err := os.UserCacheDir()
+	if err != nil {
+		root = os.TempDir()
+	}
+	root = filepath.Join(root, "httpfix", "overlay")
 	replace := map[string]string{}
-	for i, h := range held {
-		tmp := filepath.Join(dir, fmt.Sprintf("%d_%s", i, filepath.Base(h.c.Path)))
-		if err := os.WriteFile(tmp, h.c.New, 0o644); err != nil {
-			return "", err
+	for _, h := range held {
+		sum := sha256.Sum256(append([]byte(h.c.Path+"\x00"), h.c.New...))
+		fileDir := filepath.Join(root, hex.EncodeToString(sum[:12]))
+		tmp := filepath.Join(fileDir, filepath.Base(h.c.Path))
+		if old, err := os.ReadFile(tmp); err != nil || !bytes.Equal(old, h.c.New) {
+			if err := os.MkdirAll(fileDir, 0o755); err != nil {
+				return "", err
+			}
+			if err := os.WriteFile(tmp, h.c.New, 0o644); err != nil {
+				return "", err
+			}
 		}
 		replace[h.c.Path] = tmp
 		if h.pd != nil {
@@ -467,6 +503,10 @@ func writeOverlay(dir string, held []heldChange) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "overlay.json")
+	sum := sha256.Sum256(data)
+	path := filepath.Join(root, hex.EncodeToString(sum[:12])+".json")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", err
+	}
 	return path, os.WriteFile(path, data, 0o644)
 }
