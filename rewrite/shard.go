@@ -85,7 +85,7 @@ type Shard struct {
 	Dropped string   `json:"dropped,omitempty"`
 	Failing []string `json:"failing,omitempty"`
 
-	// mixed lists, for a package whose files have several owners, the
+	// Mixed lists, for a package whose files have several owners, the
 	// files owned by others than the shard's.
 	Mixed []string `json:"mixed_ownership,omitempty"`
 
