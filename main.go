@@ -23,7 +23,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -142,6 +144,9 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		par     = fs.Int("parallel", 0, "packages processed at once (default: the number of CPUs)")
 		batch   = fs.Int("batch", 0, "packages loaded at once; bounds memory (default 256)")
 		version = fs.Bool("version", false, "print the version and exit")
+		shard   = fs.String("shard", "", "cut the change into shards, each a patch in -out: `dir`, dir:N (directories N levels deep) or owners (by CODEOWNERS)")
+		out     = fs.String("out", "", "write the change to `DIR` (which must not exist, or be empty) as patches, one per shard, with index.json and README.md")
+		verify  = fs.Bool("verify", false, "run the tests of the packages each shard changes and of their importers, without and with its rewrite, and drop the shards whose rewrite makes a passing test fail")
 	)
 	flagCfg := config.Default()
 	flagCfg.RegisterFlags(fs)
@@ -174,6 +179,22 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		fmt.Fprintln(c.Stderr, "httpfix: -json and -sarif cannot be combined")
 		return rewrite.Options{}, 2
 	}
+	var shardBy rewrite.ShardBy
+	if *shard != "" {
+		var err error
+		if shardBy, err = rewrite.ParseShard(*shard); err != nil {
+			fmt.Fprintf(c.Stderr, "httpfix: %v\n", err)
+			return rewrite.Options{}, 2
+		}
+		if *out == "" {
+			fmt.Fprintf(c.Stderr, "httpfix: -shard=%s needs -out=DIR, the directory the shards are written to\n", *shard)
+			return rewrite.Options{}, 2
+		}
+	}
+	if (*jsonOut || *sarif) && (*shard != "" || *out != "" || *verify) {
+		fmt.Fprintln(c.Stderr, "httpfix: -json and -sarif print every finding; they cannot be combined with -shard, -out or -verify")
+		return rewrite.Options{}, 2
+	}
 
 	var mode rewrite.Mode
 	if *write {
@@ -187,12 +208,17 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		mode |= rewrite.JSON
 	case *sarif:
 		mode |= rewrite.SARIF
-	case *diff || mode == 0:
+	case *diff || mode == 0 && *out == "":
+		// -out alone writes the patches only.
 		mode |= rewrite.Diff
 	}
 
 	flagCfg.Tests = *tests
-	configure := newConfigurer(flagCfg, set)
+	var tagList []string
+	if *tags != "" {
+		tagList = strings.Split(*tags, ",")
+	}
+	configure := newConfigurer(context.Background(), flagCfg, set, tagList)
 	opts := rewrite.Options{
 		Dir:          c.Dir,
 		Args:         fs.Args(),
@@ -209,11 +235,24 @@ func (c *cli) options(args []string) (rewrite.Options, int) {
 		Parallel:     *par,
 		BatchSize:    *batch,
 		Version:      versionString(),
+		Shard:        shardBy,
+		Out:          *out,
+		Verify:       *verify,
 	}
-	if *tags != "" {
-		opts.Tags = strings.Split(*tags, ",")
+	if opts.Out != "" && !filepath.IsAbs(opts.Out) {
+		opts.Out = filepath.Join(c.dir(), opts.Out)
 	}
+	opts.Tags = tagList
 	return opts, -1
+}
+
+// dir returns the working directory of the command.
+func (c *cli) dir() string {
+	if c.Dir != "" {
+		return c.Dir
+	}
+	d, _ := os.Getwd()
+	return d
 }
 
 // help prints the usage, the flags and the documentation of each rule.
@@ -307,36 +346,95 @@ func keyErrors(err error, name func(key string) string) []string {
 type configurer struct {
 	flags *config.Config
 	set   map[string]bool // keys set by flags
+	tags  []string        // build tags, for loading the shared client
+	ctx   context.Context
 	mu    sync.Mutex
-	cache map[string]configured // by configuration file
+	cache map[string]*configured // by configuration file
 }
 
 type configured struct {
 	analyzers []rewrite.Analyzer
 	err       error
+	cfg       config.Config
+	fromFile  map[string]bool
+	// shared holds the shared client (the client key) as each module
+	// sees it, by module path; errs the modules that cannot resolve it.
+	mu     sync.Mutex
+	shared map[string]*config.SharedClient
+	errs   map[string]error
 }
 
-func newConfigurer(flags config.Config, set map[string]bool) *configurer {
-	return &configurer{flags: &flags, set: set, cache: map[string]configured{}}
+func newConfigurer(ctx context.Context, flags config.Config, set map[string]bool, tags []string) *configurer {
+	return &configurer{flags: &flags, set: set, tags: tags, ctx: ctx, cache: map[string]*configured{}}
 }
 
+// analyzers returns the analyzers of module m. The modules that share a
+// configuration file share its analyzers (and so the facts of their
+// packages); only the shared client is resolved for each module.
 func (c *configurer) analyzers(m *rewrite.Module, editable func(string) bool) ([]rewrite.Analyzer, error) {
 	path := config.Find(m.Dir)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r, ok := c.cache[path]
 	if !ok {
-		r.analyzers, r.err = c.load(path, editable)
+		r = &configured{shared: map[string]*config.SharedClient{}, errs: map[string]error{}}
+		r.analyzers, r.err = c.load(path, editable, r)
 		c.cache[path] = r
 	}
-	return r.analyzers, r.err
+	if r.err != nil || r.cfg.Client == "" {
+		return r.analyzers, r.err
+	}
+	if _, done := r.shared[m.Path]; !done {
+		sc, err := c.resolveClient(m, r.cfg.Client)
+		if err != nil {
+			name := "-" + config.FlagName("client")
+			if !c.set["client"] && r.fromFile["client"] {
+				name = path + ": client"
+			}
+			err = fmt.Errorf("%s: %v", name, err)
+		}
+		r.mu.Lock()
+		r.shared[m.Path], r.errs[m.Path] = sc, err
+		r.mu.Unlock()
+	}
+	if err := r.errs[m.Path]; err != nil {
+		return nil, err
+	}
+	return r.analyzers, nil
+}
+
+// resolveClient finds the shared client as the packages of m see it: it
+// must exist and be a *http.Client (or a function returning one).
+func (c *configurer) resolveClient(m *rewrite.Module, key string) (*config.SharedClient, error) {
+	pkgPath, name, err := config.ParseClient(key)
+	if err != nil {
+		return nil, err
+	}
+	pkg, deps, err := rewrite.LoadDeps(c.ctx, m, c.tags, pkgPath)
+	if errors.Is(err, rewrite.ErrNotInModule) && pkgPath != m.Path && !strings.HasPrefix(pkgPath, m.Path+"/") {
+		// The client of another module, which this one does not
+		// require: its packages declare clients of their own.
+		return &config.SharedClient{PkgPath: pkgPath, Name: name,
+			Unavailable: fmt.Sprintf("module %s does not require the module of %s", m.Path, pkgPath)}, nil
+	}
+	if errors.Is(err, rewrite.ErrNotInModule) {
+		return nil, fmt.Errorf("%s does not exist: module %s has no package %s", key, m.Path, pkgPath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	isFunc, err := config.CheckClient(pkg, name)
+	if err != nil {
+		return nil, err
+	}
+	return &config.SharedClient{PkgPath: pkgPath, PkgName: pkg.Name(), Name: name, Func: isFunc, Deps: deps}, nil
 }
 
 // load reads the configuration file at path (if any), lays the flags
 // over it, and only then validates the result: a flag that corrects a
 // bad value of the file wins. Every bad key is named as the person wrote
 // it: the flag, or the key of the file.
-func (c *configurer) load(path string, editable func(string) bool) ([]rewrite.Analyzer, error) {
+func (c *configurer) load(path string, editable func(string) bool, r *configured) ([]rewrite.Analyzer, error) {
 	cfg := config.Default()
 	fromFile := map[string]bool{}
 	if path != "" {
@@ -348,6 +446,12 @@ func (c *configurer) load(path string, editable func(string) bool) ([]rewrite.An
 	cfg.Overlay(c.flags, c.set)
 	cfg.Tests = c.flags.Tests
 	cfg.Editable = editable
+	cfg.SharedClientOf = func(modulePath string) *config.SharedClient {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.shared[modulePath]
+	}
+	r.cfg, r.fromFile = cfg, fromFile
 	if err := cfg.Validate(rules.Names()); err != nil {
 		msgs := keyErrors(err, func(key string) string {
 			if c.set[key] || !fromFile[key] {
@@ -357,5 +461,15 @@ func (c *configurer) load(path string, editable func(string) bool) ([]rewrite.An
 		})
 		return nil, errors.New(strings.Join(msgs, "\n"))
 	}
-	return engineAnalyzers(rules.New(cfg)), nil
+	as := engineAnalyzers(rules.New(cfg))
+	if pkgPath, _, err := config.ParseClient(cfg.Client); err == nil {
+		// Verification type-checks files that now import the client's
+		// package.
+		for i := range as {
+			if as[i].Name == "defaultclient" {
+				as[i].Adds = append(slices.Clip(as[i].Adds), pkgPath)
+			}
+		}
+	}
+	return as, nil
 }

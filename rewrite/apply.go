@@ -30,6 +30,7 @@ type pkgResult struct {
 	fixedAt     []Diagnostic   // the sites fixed in files that changed
 	typeChecked bool
 	findings    []Finding // every diagnostic, for the machine-readable outputs
+	notes       []string  // for the summary, of the analyzers whose fixes are applied
 }
 
 // process runs the analyzers over one loaded package and returns the
@@ -198,6 +199,11 @@ func (e *engine) process(pkg *packages.Package, pd *pkgDir, analyzers []Analyzer
 	for _, fx := range active {
 		res.fixes[fx.rule]++
 		res.fixedAt = append(res.fixedAt, Diagnostic{Pos: fx.pos, Rule: fx.rule, Message: "fixed"})
+	}
+	for i, note := range ar.notes {
+		if note != "" && res.fixes[roots[i].Name] > 0 {
+			res.notes = append(res.notes, fmt.Sprintf("%s: %s: %s", roots[i].Name, pkg.PkgPath, note))
+		}
 	}
 	return res
 }

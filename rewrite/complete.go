@@ -76,12 +76,25 @@ func (e *engine) complete(m *Module, pkgs []*packages.Package, adds []string) {
 			view[path] = q
 		}
 	}
-	var todo []string
+	var todo, have []string
 	for _, path := range adds {
 		if p, ok := view[path]; !ok || !p.Complete() {
 			todo = append(todo, path)
+		} else {
+			have = append(have, path)
 		}
 	}
+	// A package of the batch itself (the shared client's, loaded from
+	// source) is complete already; the batch's packages that do not
+	// import it find it where verification looks, too.
+	e.mu.Lock()
+	if e.extra == nil {
+		e.extra = map[string]*types.Package{}
+	}
+	for _, path := range have {
+		e.extra[path] = view[path]
+	}
+	e.mu.Unlock()
 	if len(todo) == 0 {
 		return
 	}

@@ -69,8 +69,17 @@ type analysisResult struct {
 	// diags are the diagnostics of the root analyzers, by analyzer, in
 	// the order of the roots.
 	diags [][]analysis.Diagnostic
+	// notes are what the root analyzers' results say for the summary
+	// (see summaryNoter), in the order of the roots.
+	notes []string
 	err   error
 }
+
+// A summaryNoter is an analyzer's result that has something to say in
+// the summary of a run about the package, when the package's fixes by
+// that analyzer are applied (defaultclient: why a package declares a
+// client of its own instead of using the shared one).
+type summaryNoter interface{ SummaryNote() string }
 
 // requiredOrder returns the roots and every analyzer they require,
 // directly or not, each after what it requires.
@@ -146,6 +155,11 @@ func (e *engine) analyze(pkg *packages.Package, roots []*analysis.Analyzer, src 
 	}
 	for _, a := range roots {
 		res.diags = append(res.diags, diags[a])
+		note := ""
+		if n, ok := results[a].(summaryNoter); ok {
+			note = n.SummaryNote()
+		}
+		res.notes = append(res.notes, note)
 	}
 	return res
 }

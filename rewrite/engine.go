@@ -82,6 +82,18 @@ type Options struct {
 	FS FS
 	// Version names the tool in the machine-readable outputs.
 	Version string
+
+	// Shard cuts the change into shards (by directory or by owners),
+	// written to Out; Out without Shard writes the whole change as one
+	// shard. Out must not exist, or be empty.
+	Shard ShardBy
+	Out   string
+	// Verify runs the tests of every package a shard changes, and of the
+	// module's packages that import them, without and with the shard's
+	// rewrite (which is not written for that), and drops the shards whose
+	// rewrite makes a passing test fail. Without Shard the whole change
+	// is one shard.
+	Verify bool
 }
 
 // Result is the outcome of a run.
@@ -93,7 +105,15 @@ type Result struct {
 	// Findings are every diagnostic of the analyzers, fixed or not, with
 	// their suggested fixes: what -json and -sarif print.
 	Findings []Finding
-	Stats    Stats
+	// Notes are what the analyzers say in the summary about the
+	// packages they fixed (which package declares a client of its own
+	// instead of the shared one, and why), sorted.
+	Notes []string
+	// Shards are the shards of the change, with Out or Verify, sorted by
+	// name: those written or emitted, and those dropped (Dropped says
+	// why).
+	Shards []*Shard
+	Stats  Stats
 	// ExitCode is 0 when there was nothing to change or report, 1 when
 	// changes are pending (Diff, List, Collect) or sites were reported, and
 	// 2 on any error.
@@ -138,6 +158,14 @@ type engine struct {
 	// loads see the rewritten files.
 	emitted map[string][]byte
 	extra   map[string]*types.Package // packages completed for verification, by path
+	// held are the changes kept until the run is over (see holding);
+	// owners is the repository's CODEOWNERS, for -shard=owners.
+	held   []heldChange
+	owners *codeOwners
+	// verifyTime is the time the tests of -verify took; wroteOut says
+	// the shards were written to Options.Out.
+	verifyTime time.Duration
+	wroteOut   bool
 }
 
 // Run runs the rules over the packages named by opts.Args.
@@ -167,7 +195,12 @@ func Run(ctx context.Context, opts Options) *Result {
 		e.fs = OSFS{}
 	}
 	e.res.Stats.Fixed = map[string]int{}
-	e.run()
+	if e.checkOut() {
+		e.run()
+		if e.holding() {
+			e.emitHeld()
+		}
+	}
 	e.res.Stats.Duration = time.Since(start)
 	e.finish()
 	return &e.res
@@ -553,9 +586,10 @@ func (e *engine) processAll(work []*packages.Package, owners []*pkgDir, analyzer
 		for rule, n := range r.fixes {
 			e.res.Stats.Fixed[rule] += n
 		}
+		e.res.Notes = append(e.res.Notes, r.notes...)
 		written := 0
 		for _, c := range r.changes {
-			if e.emit(c) {
+			if e.emit(c, owners[i]) {
 				written++
 			}
 		}
@@ -565,9 +599,26 @@ func (e *engine) processAll(work []*packages.Package, owners []*pkgDir, analyzer
 	}
 }
 
-// emit outputs one change as the mode asks and reports whether it was
+// emit outputs one change of the package in pd as the mode asks and
+// reports whether it was emitted; or holds it until the run is over, to
+// be cut into shards or verified.
+func (e *engine) emit(c Change, pd *pkgDir) bool {
+	if !e.holding() {
+		return e.emitNow(c)
+	}
+	e.held = append(e.held, heldChange{c, pd})
+	if e.opts.AllPlatforms {
+		if e.emitted == nil {
+			e.emitted = map[string][]byte{}
+		}
+		e.emitted[c.Path] = c.New
+	}
+	return true
+}
+
+// emitNow outputs one change as the mode asks and reports whether it was
 // emitted.
-func (e *engine) emit(c Change) bool {
+func (e *engine) emitNow(c Change) bool {
 	name := e.rel(c.Path)
 	mode := e.opts.Mode
 	if mode&Write != 0 {
@@ -631,6 +682,7 @@ func (e *engine) finish() {
 	sortDiagnostics(e.res.Fixes)
 	sort.Strings(e.res.Errors)
 	sort.Strings(e.res.Stats.NotCovered)
+	e.res.Notes = slices.Compact(slices.Sorted(slices.Values(e.res.Notes)))
 	e.res.Stats.Reported = len(e.res.Diagnostics)
 	sortFindings(e.res.Findings)
 	machine := e.opts.Mode&(JSON|SARIF) != 0
@@ -650,6 +702,7 @@ func (e *engine) finish() {
 			fmt.Fprintln(e.opts.Stderr, d)
 		}
 	}
+	e.printDropped(e.opts.Stderr)
 	for _, msg := range e.res.Errors {
 		fmt.Fprintln(e.opts.Stderr, msg)
 	}
@@ -659,7 +712,7 @@ func (e *engine) finish() {
 	switch {
 	case len(e.res.Errors) > 0:
 		e.res.ExitCode = 2
-	case len(e.res.Diagnostics) > 0:
+	case len(e.res.Diagnostics) > 0 || e.droppedShards() > 0:
 		e.res.ExitCode = 1
 	case e.res.Stats.Changed > 0 && e.opts.Mode&Write == 0:
 		e.res.ExitCode = 1
@@ -689,6 +742,10 @@ func (e *engine) printSummary() {
 	}
 	fmt.Fprintf(w, ", %d reported, %d errors; %d files not covered; %.1fs\n",
 		st.Reported, len(e.res.Errors), len(st.NotCovered), st.Duration.Seconds())
+	for _, n := range e.res.Notes {
+		fmt.Fprintf(w, "httpfix: %s\n", n)
+	}
+	e.printShards(w)
 	const maxListed = 10
 	for i, f := range st.NotCovered {
 		if i == maxListed && !e.opts.Verbose {

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/token"
+	"go/types"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -62,6 +64,12 @@ type Config struct {
 	DrainLimit int64 `toml:"drain_limit"`
 	// Drain says when drainclose drains.
 	Drain DrainMode `toml:"drain"`
+	// Client, if set, names a client of the module that defaultclient
+	// uses instead of declaring one per package: the import path of a
+	// package and the name of a package-level variable of type
+	// *http.Client, or of a function of no arguments returning one
+	// ("example.com/mono/internal/httpx.Client").
+	Client string `toml:"client"`
 
 	// Tests makes the analyzers change and report _test.go files too.
 	// Tests talk to httptest servers through the defaults on purpose.
@@ -76,6 +84,48 @@ type Config struct {
 	// (the site is reported, and fixed once the declaration exists). For
 	// drivers that apply multi-file edits wrongly (golangci-lint).
 	SingleFile bool `toml:"-"`
+	// SharedClientOf, if set, returns what a driver that knows the
+	// import graph (the httpfix command) found out about Client for the
+	// packages of the module of the given path, or nil. Without it (go
+	// vet, go fix, other drivers), defaultclient uses Client only in
+	// packages that already import its package, directly or not: adding
+	// that import anywhere else could make an import cycle.
+	SharedClientOf func(modulePath string) *SharedClient `toml:"-"`
+}
+
+// SharedClient describes the client the client key names, as a driver
+// resolved it in one module.
+type SharedClient struct {
+	PkgPath string // import path of the client's package
+	PkgName string // its declared name
+	Name    string // the variable or function
+	Func    bool   // a function returning the client, not a variable
+	// Deps holds the import path of every package the client's package
+	// imports, directly or not, and its own: packages that cannot import
+	// it without a cycle.
+	Deps map[string]bool
+	// Unavailable, if set, says why the module cannot use the client at
+	// all (its package is not among the module's dependencies): every
+	// package declares a client of its own, as without the key.
+	Unavailable string
+}
+
+// ParseClient splits the value of the client key into the import path
+// of a package and a name declared in it.
+func ParseClient(s string) (pkgPath, name string, err error) {
+	slash := strings.LastIndex(s, "/")
+	dot := strings.LastIndex(s, ".")
+	if dot <= slash+1 || dot == len(s)-1 {
+		return "", "", fmt.Errorf("must be an import path and a name, such as example.com/mono/internal/httpx.Client, not %q", s)
+	}
+	pkgPath, name = s[:dot], s[dot+1:]
+	if !token.IsIdentifier(name) {
+		return "", "", fmt.Errorf("%q is not a Go identifier (in %q)", name, s)
+	}
+	if strings.ContainsAny(pkgPath, " \t\"'`") || strings.HasPrefix(pkgPath, "/") || strings.HasSuffix(pkgPath, "/") {
+		return "", "", fmt.Errorf("%q is not an import path (in %q)", pkgPath, s)
+	}
+	return pkgPath, name, nil
 }
 
 // Default returns the settings used when nothing is configured.
@@ -141,6 +191,11 @@ func (c *Config) Validate(ruleNames []string) error {
 	check(c.DrainLimit > 0, "drain_limit", "must be positive, not %d", c.DrainLimit)
 	check(c.Drain == DrainAuto || c.Drain == DrainAlways || c.Drain == DrainNever,
 		"drain", "must be auto, always or never, not %q", c.Drain)
+	if c.Client != "" {
+		if _, _, err := ParseClient(c.Client); err != nil {
+			errs = append(errs, &KeyError{"client", err.Error()})
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -229,6 +284,8 @@ var Settings = []Setting{
 		func(c *Config) flag.Value { return (*int64Value)(&c.DrainLimit) }},
 	{"drain", map[string]string{"drainclose": "drain"}, "when drainclose drains: auto (if the module's go directive is below 1.27), always, never",
 		func(c *Config) flag.Value { return (*drainValue)(&c.Drain) }},
+	{"client", map[string]string{"defaultclient": "client"}, "a `client` of the module for defaultclient to use instead of declaring one per package: import/path.Name, a *http.Client variable or a function returning one",
+		func(c *Config) flag.Value { return (*stringValue)(&c.Client) }},
 }
 
 // Keys lists the keys of the file.
@@ -304,6 +361,11 @@ func (v *int64Value) Set(s string) error {
 	return nil
 }
 
+type stringValue string
+
+func (v *stringValue) String() string     { return string(*v) }
+func (v *stringValue) Set(s string) error { *v = stringValue(strings.TrimSpace(s)); return nil }
+
 type listValue []string
 
 func (v *listValue) String() string { return strings.Join(*v, ",") }
@@ -327,4 +389,47 @@ func (v *drainValue) Set(s string) error {
 		return nil
 	}
 	return fmt.Errorf("must be auto, always or never, not %q", s)
+}
+
+// CheckClient checks that name, in pkg, is what the client key may name:
+// an exported package-level variable of type *net/http.Client, or an
+// exported function of no parameters whose one result is one. It reports
+// whether it is a function.
+func CheckClient(pkg *types.Package, name string) (isFunc bool, err error) {
+	ref := pkg.Path() + "." + name
+	obj := pkg.Scope().Lookup(name)
+	qual := func(p *types.Package) string {
+		if p == pkg {
+			return ""
+		}
+		return p.Name()
+	}
+	switch {
+	case obj == nil:
+		return false, fmt.Errorf("%s does not exist: package %s declares no %s", ref, pkg.Path(), name)
+	case !obj.Exported():
+		return false, fmt.Errorf("%s is not exported: other packages cannot use it", ref)
+	}
+	isClientPtr := func(t types.Type) bool {
+		p, ok := types.Unalias(t).(*types.Pointer)
+		if !ok {
+			return false
+		}
+		n, ok := types.Unalias(p.Elem()).(*types.Named)
+		return ok && n.Obj().Name() == "Client" && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "net/http"
+	}
+	switch obj := obj.(type) {
+	case *types.Var:
+		if isClientPtr(obj.Type()) {
+			return false, nil
+		}
+		return false, fmt.Errorf("%s is a %s, not a *http.Client", ref, types.TypeString(obj.Type(), qual))
+	case *types.Func:
+		sig := obj.Type().(*types.Signature)
+		if sig.Params().Len() == 0 && sig.Results().Len() == 1 && isClientPtr(sig.Results().At(0).Type()) && sig.TypeParams().Len() == 0 {
+			return true, nil
+		}
+		return false, fmt.Errorf("%s is a function of type %s, not one of no arguments returning a *http.Client", ref, types.TypeString(sig, qual))
+	}
+	return false, fmt.Errorf("%s is not a variable or a function returning a *http.Client", ref)
 }

@@ -27,6 +27,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"reflect"
 	"strings"
 	"time"
 
@@ -53,19 +54,28 @@ var Analyzer = New(config.Default())
 func New(cfg config.Config) *analysis.Analyzer {
 	c := cfg
 	a := &analysis.Analyzer{
-		Name:     "defaultclient",
-		Doc:      analyzerdoc.Extract(doc, "defaultclient"),
-		URL:      "https://github.com/httpfix/httpfix#defaultclient-use-a-configured-client-instead-of-the-defaults",
-		Requires: []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer},
+		Name:       "defaultclient",
+		Doc:        analyzerdoc.Extract(doc, "defaultclient"),
+		URL:        "https://github.com/httpfix/httpfix#defaultclient-use-a-configured-client-instead-of-the-defaults",
+		Requires:   []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer},
+		ResultType: reflect.TypeOf((*Result)(nil)),
 		Run: func(pass *analysis.Pass) (any, error) {
+			res := &Result{}
 			if !match.Imports(pass.Pkg, match.NetHTTP) {
-				return nil, nil
+				return res, nil
 			}
 			p := &defaultClientPass{Pass: pass, cfg: &c, s: edit.NewSession(pass, &c)}
+			var err error
+			if p.shared, p.sharedNote, err = p.sharedClient(); err != nil {
+				return nil, err
+			}
 			p.files = p.s.Files()
 			p.run()
 			p.s.Flush()
-			return nil, nil
+			if p.declaredOwn && p.sharedNote != "" {
+				res.Note = "declares a client of its own instead of using " + c.Client + ": " + p.sharedNote
+			}
+			return res, nil
 		},
 	}
 	c.RegisterAnalyzerFlags(a.Name, &a.Flags)
@@ -158,6 +168,13 @@ type defaultClientPass struct {
 	inspects *bool
 	// inspectors of the package's files, made on first use.
 	inspectors map[*ast.File]*inspector.Inspector
+
+	// shared is the client the client key names, if the package can use
+	// it; otherwise sharedNote says why not (when the key is set), and
+	// declaredOwn records that the package's fixes declare a client.
+	shared      *config.SharedClient
+	sharedNote  string
+	declaredOwn bool
 }
 
 // inspectorOf returns an inspector of one file of the package.
@@ -197,6 +214,12 @@ func (p *defaultClientPass) run() {
 	var blockAll, blockClient *defaultsChange
 	for i := range p.defaults {
 		d := &p.defaults[i]
+		if p.shared != nil && d.kind == replacedTransport {
+			// The declared Transport defers to a replaced
+			// http.DefaultTransport; the shared client may not.
+			p.sharedNote = fmt.Sprintf("%s (%s), which the declared Transport defers to and the shared client may not", d.why(), d.where())
+			p.shared = nil
+		}
 		if blockAll == nil && d.kind.blocksTransport() {
 			blockAll = d
 		}
@@ -527,6 +550,10 @@ func (p *defaultClientPass) enclosingFile(pos token.Pos) *ast.File {
 // the declarations it needs: the same text at the same place in every fix
 // of the package, so that drivers merging the fixes declare them once.
 func (p *defaultClientPass) rewrite(sites []defaultSite) {
+	if p.shared != nil {
+		p.rewriteShared(sites, p.shared)
+		return
+	}
 	// New declarations go into a test file only if only test files have
 	// sites; a declaration of a previous run in a test file serves test
 	// files only (the package's own build does not see it).
@@ -610,6 +637,9 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 				afterTransport = d
 			}
 		}
+	}
+	if declareClient || declareTransport {
+		p.declaredOwn = true
 	}
 	for _, s := range todo {
 		s := s

@@ -23,4 +23,13 @@
 // http.DefaultTransport or http.DefaultClient, changing the settings of
 // http.DefaultTransport): moving its calls off the defaults would bypass
 // the mocks or lose the settings.
+//
+// With the client key (-defaultclient.client=example.com/m/httpx.Client),
+// the sites move onto that client of the module instead, importing its
+// package: http.Get(u) becomes httpx.Client.Get(u), and a client without
+// a Transport gets httpx.Client.Transport. A package that the client's
+// package imports cannot import it back (an import cycle) and declares a
+// client of its own. Run one package at a time, as go vet and go fix do,
+// the analyzer cannot see which packages those are: it uses the client
+// only in packages that already import its package, directly or not.
 package defaultclient

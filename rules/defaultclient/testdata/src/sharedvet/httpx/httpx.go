@@ -1,0 +1,5 @@
+package httpx
+
+import "net/http"
+
+var Client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
