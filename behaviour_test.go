@@ -283,35 +283,46 @@ func TestBehaviour(t *testing.T) {
 // before and after the rewrite: the http.DefaultTransport the program
 // installs sees every request the library makes, through http.Get and
 // through its own client alike, once they are on the package's client.
+//
+// With -setclient the program gives http.DefaultClient a Transport of
+// its own instead (what a test does to trust its TLS server, or
+// httpmock.ActivateNonDefault(http.DefaultClient)): the library's
+// http.Get requests still go through it after the rewrite.
 func TestBehaviourSwappedDefaults(t *testing.T) {
 	t.Parallel()
 	old := behaviourOldGo(t)
 	p := newBehaviourProgram(t, "library_defaults")
 	l := concWorkload("")
-	run := func(phase string) string {
-		exe := p.build(t, old, phase)
+	run := func(exe, phase, swap string) string {
 		srv, _, reqs := startCountingServer(t, l)
 		defer srv.Close()
-		cmd := exec.Command(exe, "-url", srv.URL, "-workers", strconv.Itoa(l.workers), "-n", strconv.Itoa(l.n), "-pause", l.pause.String(), "-swap")
+		cmd := exec.Command(exe, "-url", srv.URL, "-workers", strconv.Itoa(l.workers), "-n", strconv.Itoa(l.n), "-pause", l.pause.String(), swap)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("%s: %v\n%s", phase, err, out)
+			t.Fatalf("%s %s: %v\n%s", phase, swap, err, out)
 		}
 		if got := reqs.Load(); got != int64(l.requests()) {
-			t.Fatalf("%s: the server got %d requests, want %d", phase, got, l.requests())
+			t.Fatalf("%s %s: the server got %d requests, want %d", phase, swap, got, l.requests())
 		}
 		return string(out)
 	}
-	if out := run("before"); !strings.Contains(out, "saw every request") {
-		t.Fatalf("before the rewrite: %s", out)
+	swaps := []string{"-swap", "-setclient"}
+	exe := p.build(t, old, "before")
+	for _, swap := range swaps {
+		if out := run(exe, "before", swap); !strings.Contains(out, "saw every request") {
+			t.Fatalf("before the rewrite, %s: %s", swap, out)
+		}
 	}
 	res := rewriteInPlace(t, p.dir, []string{"-rules=defaultclient"})
 	if res.Stats.Fixed["defaultclient"] == 0 {
 		t.Fatalf("defaultclient fixed nothing")
 	}
-	if out := run("after"); !strings.Contains(out, "saw every request") {
-		t.Errorf("after the rewrite: %s", out)
-		p.logSource(t)
+	exe = p.build(t, old, "after")
+	for _, swap := range swaps {
+		if out := run(exe, "after", swap); !strings.Contains(out, "saw every request") {
+			t.Errorf("after the rewrite, %s: %s", swap, out)
+			p.logSource(t)
+		}
 	}
 }
 

@@ -11,13 +11,14 @@
 // changes is the pool (more idle connections kept per host) and, only when
 // configured, a bound on connections per host and a client timeout.
 //
-// Two things the defaults have that a declared client has not are looked
-// for, and a package that has either is reported instead of rewritten:
-// being replaced or mocked (httpmock, gock, an assignment in the package or
-// its tests), which the declared client would bypass; and settings made on
-// them at run time (http.DefaultClient.Timeout = d, or a field of
-// http.DefaultTransport), which it would not have. See
-// defaultclient_defaults.go.
+// Two things the defaults have that a declared client may not have are
+// looked for: being replaced or mocked (httpmock, gock, an assignment in
+// the package or its tests), which the declared client would bypass; and
+// settings made on them at run time (http.DefaultClient.Timeout = d, or a
+// field of http.DefaultTransport), which it would not have. The declared
+// Transport defers to a replaced http.DefaultTransport; a library's
+// client copies http.DefaultClient at each request; what neither covers
+// is reported instead of rewritten. See defaults.go.
 
 package defaultclient
 
@@ -117,6 +118,11 @@ type defaultSite struct {
 	// Transport to nil or http.DefaultTransport (a key-value pair, or the
 	// first element of an unkeyed literal), or nil if there is none.
 	transport ast.Expr
+	// sends says, of a client site, that the request is sent where the
+	// site is: http.Get(u), http.DefaultClient.Do(req). A read of
+	// http.DefaultClient that is kept (stored, returned, handed on, a
+	// method value) is used later, when the program may have set it up.
+	sends bool
 }
 
 // describe names the site in a report.
@@ -175,6 +181,10 @@ type defaultClientPass struct {
 	shared      *config.SharedClient
 	sharedNote  string
 	declaredOwn bool
+	// clientFunc says that the package's client is a function (a
+	// library's, see clientFuncDecl), called where the variable would
+	// be named.
+	clientFunc bool
 }
 
 // inspectorOf returns an inspector of one file of the package.
@@ -227,11 +237,23 @@ func (p *defaultClientPass) run() {
 			blockClient = d
 		}
 	}
+	p.clientFunc = p.shared == nil && p.libraryClient()
 	var todo []defaultSite
 	for _, s := range p.sites {
 		switch {
 		case blockAll != nil:
 			p.reportLeft(s, *blockAll)
+		case p.clientFunc && s.kind.usesClient() && !s.sends:
+			// A library's read of http.DefaultClient that is kept, as
+			// its default say, is the client the program may set up
+			// later (its Transport, Timeout, Jar): a copy made now would
+			// not have what it sets. Left as it is.
+		case p.clientFunc && s.kind.usesClient():
+			// The function copies http.DefaultClient as it is when the
+			// request is sent: whatever the package or its tests do to
+			// it (a mock of its Transport, a Timeout, a replacement) is
+			// kept.
+			todo = append(todo, s)
 		case blockClient != nil && s.kind.usesClient():
 			p.reportLeft(s, *blockClient)
 		default:
@@ -241,6 +263,22 @@ func (p *defaultClientPass) run() {
 	if len(todo) > 0 {
 		p.rewrite(todo)
 	}
+}
+
+// libraryClient says whether the package's client is the function a
+// library declares (see clientFuncDecl) rather than a variable: in a
+// package other than main, unless a previous run declared a variable
+// the sites can use.
+func (p *defaultClientPass) libraryClient() bool {
+	onlyTests := true
+	for _, s := range p.sites {
+		onlyTests = onlyTests && s.file.Test
+	}
+	if c := p.declared.client; c != nil && (!c.test || onlyTests) {
+		_, fn := c.obj.(*types.Func)
+		return fn
+	}
+	return p.Pkg.Name() != "main"
 }
 
 // reportLeft reports a site left on the defaults because of d.
@@ -310,7 +348,8 @@ func (p *defaultClientPass) scanFile(file *ast.File) {
 			switch {
 			case match.IsFunc(asFunc(obj), match.NetHTTP, obj.Name()) && requestFuncs[obj.Name()]:
 				if f != nil {
-					p.sites = append(p.sites, defaultSite{kind: requestFuncSite, file: f, pos: expr.Pos(), expr: expr})
+					sends := ecur.ParentEdgeKind() == edge.CallExpr_Fun
+					p.sites = append(p.sites, defaultSite{kind: requestFuncSite, file: f, pos: expr.Pos(), expr: expr, sends: sends})
 				}
 			case match.IsPkgObj(obj, match.NetHTTP, "DefaultClient"):
 				a := accessOf(ecur, isField)
@@ -328,7 +367,8 @@ func (p *defaultClientPass) scanFile(file *ast.File) {
 						p.s.Reportf(be.Pos(), "comparison with http.DefaultClient not rewritten: it tells whether a client is the shared default; check the result still means what you want once this package uses its own client")
 					}
 				} else if f != nil {
-					p.sites = append(p.sites, defaultSite{kind: defaultClientSite, file: f, pos: expr.Pos(), expr: expr})
+					sends := usedAtOnce(info, ecur, isField)
+					p.sites = append(p.sites, defaultSite{kind: defaultClientSite, file: f, pos: expr.Pos(), expr: expr, sends: sends})
 				}
 			case match.IsPkgObj(obj, match.NetHTTP, "DefaultTransport"):
 				a := accessOf(ecur, isField)
@@ -342,6 +382,32 @@ func (p *defaultClientPass) scanFile(file *ast.File) {
 			}
 		}
 	}
+}
+
+// usedAtOnce reports whether the read of http.DefaultClient at cur is
+// used for the request it is read for, and kept nowhere: a method called
+// on it (http.DefaultClient.Do(req)), or the result of an unexported
+// function or method of the package, the fallback of a getter that its
+// callers call for each request (seed 003's c.httpClient().Do(req)). An
+// exported function hands the client out to code that may keep it.
+func usedAtOnce(info *types.Info, cur inspector.Cursor, isField func(*ast.SelectorExpr) bool) bool {
+	switch cur.ParentEdgeKind() {
+	case edge.SelectorExpr_X:
+		sel := cur.Parent()
+		se := sel.Node().(*ast.SelectorExpr)
+		_, ok := info.Selections[se]
+		return ok && !isField(se) && sel.ParentEdgeKind() == edge.CallExpr_Fun
+	case edge.ReturnStmt_Results:
+		for c := cur.Parent(); c.Node() != nil; c = c.Parent() {
+			switch fn := c.Node().(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.FuncDecl:
+				return !fn.Name.IsExported()
+			}
+		}
+	}
+	return false
 }
 
 func asFunc(obj types.Object) *types.Func {
@@ -571,7 +637,15 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 	var clientName, transportName string
 	declareClient, declareTransport := false, false
 	if len(clientUses) > 0 {
-		if c := p.declared.client; c != nil && (!c.test || onlyTests) {
+		// A client of a previous run of the other form (a variable in a
+		// library, decided on for sites a test file's declaration does
+		// not serve) is not the one the sites were chosen for.
+		c := p.declared.client
+		isFunc := false
+		if c != nil {
+			_, isFunc = c.obj.(*types.Func)
+		}
+		if c != nil && (!c.test || onlyTests) && isFunc == p.clientFunc {
 			clientName = c.obj.Name()
 		} else {
 			declareClient = true
@@ -626,14 +700,18 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 		transportDecl, typeDecls = p.transportDecls(home, transportName, typeName)
 	}
 	if declareClient {
-		clientDecl = p.clientDecl(clientName, transportName)
+		if p.clientFunc {
+			clientDecl = p.clientFuncDecl(clientName, transportName)
+		} else {
+			clientDecl = p.clientDecl(clientName, transportName)
+		}
 	}
 	// A client declared for a Transport of a previous run goes right
 	// after it, if it is in the same file.
 	var afterTransport ast.Decl
 	if t := p.declared.transport; !declareTransport && t != nil {
 		for _, d := range home.Ast.Decls {
-			if d.Pos() <= t.spec.Pos() && t.spec.End() <= d.End() {
+			if d.Pos() <= t.node.Pos() && t.node.End() <= d.End() {
 				afterTransport = d
 			}
 		}
@@ -646,6 +724,10 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 		name := transportName
 		if s.kind.usesClient() {
 			name = clientName
+		}
+		said := name
+		if s.kind.usesClient() && p.clientFunc {
+			said = name + "()"
 		}
 		fix := p.s.NewFix()
 		fix.Do(func(x *edit.Fix) bool { return p.rewriteSite(x, s, name) })
@@ -673,11 +755,13 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 			}
 			return true
 		})
-		p.s.Fixed(s.pos, s.expr.End(), fix, "%s", s.finding(name))
+		p.s.Fixed(s.pos, s.expr.End(), fix, "%s", s.finding(said))
 	}
 }
 
-// finding says what is wrong with a site, and what the fix does.
+// finding says what is wrong with a site, and what the fix does; name is
+// how the fix refers to the client (httpClient, or httpClient() for the
+// function a library declares).
 func (s defaultSite) finding(name string) string {
 	switch s.kind {
 	case requestFuncSite:
@@ -698,7 +782,7 @@ func (p *defaultClientPass) rewriteSite(x *edit.Fix, s defaultSite, name string)
 		if !ok {
 			return false
 		}
-		sel := &dst.SelectorExpr{X: dst.NewIdent(name), Sel: dst.NewIdent(id.Name)}
+		sel := &dst.SelectorExpr{X: p.clientRef(name), Sel: dst.NewIdent(id.Name)}
 		sel.Decs.NodeDecs = id.Decs.NodeDecs
 		return edit.ReplaceNode(x, s.expr, sel)
 
@@ -706,6 +790,11 @@ func (p *defaultClientPass) rewriteSite(x *edit.Fix, s defaultSite, name string)
 		id, ok := x.Node(s.expr).(*dst.Ident)
 		if !ok {
 			return false
+		}
+		if p.clientFunc {
+			call := &dst.CallExpr{Fun: dst.NewIdent(name)}
+			call.Decs.NodeDecs = id.Decs.NodeDecs
+			return edit.ReplaceNode(x, s.expr, call)
 		}
 		id.Name, id.Path = name, ""
 
@@ -749,6 +838,15 @@ func (p *defaultClientPass) rewriteSite(x *edit.Fix, s defaultSite, name string)
 		return edit.ReplaceNode(x, old, id)
 	}
 	return true
+}
+
+// clientRef returns the expression that names the package's client:
+// the variable, or a call of the function a library declares.
+func (p *defaultClientPass) clientRef(name string) dst.Expr {
+	if p.clientFunc {
+		return &dst.CallExpr{Fun: dst.NewIdent(name)}
+	}
+	return dst.NewIdent(name)
 }
 
 // transportField returns the key-value pair Transport: name.
@@ -844,6 +942,46 @@ func (p *defaultClientPass) clientDecl(name, transport string) dst.Decl {
 	})
 }
 
+// clientFuncDecl returns the declaration of a library's client: a
+// function that returns http.DefaultClient as the program has set it up,
+// with the package's Transport in place of the default one.
+//
+// Why a function, in a library: the program that imports the library may
+// set up http.DefaultClient (a Timeout, a cookie Jar, a CheckRedirect
+// policy, a Transport that trusts its test server or mocks the network),
+// at any time, and what the library cannot see it must not drop. A copy
+// of http.DefaultClient made at each request keeps all of that and
+// changes only what a nil Transport means: the package's pooled
+// Transport, which itself defers to a replaced http.DefaultTransport,
+// instead of http.DefaultTransport's two idle connections per host. A
+// program that gives http.DefaultClient a Transport of its own gets
+// http.DefaultClient itself, as before. The copy shares the Transport
+// and the Jar, so connections and cookies are reused across requests.
+func (p *defaultClientPass) clientFuncDecl(name, transport string) dst.Decl {
+	timeout := ""
+	if p.cfg.Timeout > 0 {
+		timeout = fmt.Sprintf("\tif c.Timeout == 0 {\n\t\tc.Timeout = %s\n\t}\n", durationSource(time.Duration(p.cfg.Timeout)))
+	}
+	src := fmt.Sprintf(`// %[1]s returns the client of this package's requests: http.DefaultClient
+// as the program has set it up (its Timeout, Jar and CheckRedirect), with
+// %[2]s, which keeps more idle connections per host, in place of
+// http.DefaultTransport. A program that gives http.DefaultClient a
+// Transport of its own (a mock, a proxy) gets http.DefaultClient itself.
+func %[1]s() *http.Client {
+	if http.DefaultClient.Transport != nil {
+		return http.DefaultClient
+	}
+	c := *http.DefaultClient
+	c.Transport = %[2]s
+%[3]s	return &c
+}
+`, name, transport, timeout)
+	d := edit.FileSnippet(src, map[string]string{"http": match.NetHTTP, "time": "time"})[0]
+	d.Decorations().Before = dst.EmptyLine
+	d.Decorations().After = dst.EmptyLine
+	return d
+}
+
 // declFrom parses a package-level declaration written with the names
 // http and time, and gives it a doc comment.
 func declFrom(src string, doc []string) dst.Decl {
@@ -877,18 +1015,19 @@ func durationSource(d time.Duration) string {
 	return fmt.Sprint(int64(d))
 }
 
-// A declaredVar is a package-level variable a previous run declared.
+// A declaredVar is a package-level variable (or, for a library's client,
+// function) a previous run declared.
 type declaredVar struct {
-	obj  *types.Var
-	spec *ast.ValueSpec
-	test bool // declared in a _test.go file
+	obj  types.Object
+	node ast.Node // the *ast.ValueSpec or *ast.FuncDecl
+	test bool     // declared in a _test.go file
 }
 
-// declaredVars are the Transport and client variables of the package
-// that have the shape this rule declares them with.
+// declaredVars are the Transport and client of the package that have the
+// shape this rule declares them with.
 type declaredVars struct {
 	client, transport *declaredVar
-	specs             []*ast.ValueSpec // every declaration of that shape
+	specs             []ast.Node // every declaration of that shape
 }
 
 // contains reports whether pos lies in one of the declarations.
@@ -952,7 +1091,108 @@ func findDeclared(pass *analysis.Pass) declaredVars {
 			}
 		}
 	}
+	for _, file := range pass.Files {
+		test := strings.HasSuffix(pass.Fset.File(file.Pos()).Name(), "_test.go")
+		for _, decl := range file.Decls {
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			if t := declaredClientFuncTransport(info, fd); t != nil && transports[t] {
+				d.specs = append(d.specs, fd)
+				if better(d.client, test) {
+					d.client = &declaredVar{info.Defs[fd.Name], fd, test}
+				}
+			}
+		}
+	}
 	return d
+}
+
+// declaredClientFuncTransport returns the Transport variable t if fd has
+// the shape of the function the rule declares as a library's client (see
+// clientFuncDecl), else nil:
+//
+//	func name() *http.Client {
+//		if http.DefaultClient.Transport != nil {
+//			return http.DefaultClient
+//		}
+//		c := *http.DefaultClient
+//		c.Transport = t
+//		if c.Timeout == 0 { c.Timeout = d } (optional)
+//		return &c
+//	}
+func declaredClientFuncTransport(info *types.Info, fd *ast.FuncDecl) types.Object {
+	if fd.Recv != nil || fd.Body == nil || fd.Type.TypeParams != nil || fd.Type.Params.NumFields() != 0 || fd.Type.Results.NumFields() != 1 {
+		return nil
+	}
+	if !match.IsPtrTo(info.TypeOf(fd.Type.Results.List[0].Type), match.NetHTTP, "Client") {
+		return nil
+	}
+	stmts := fd.Body.List
+	if len(stmts) != 4 && len(stmts) != 5 {
+		return nil
+	}
+	isDefaultClient := func(e ast.Expr) bool {
+		return match.IsPkgObj(match.ObjOf(info, e), match.NetHTTP, "DefaultClient")
+	}
+	// if http.DefaultClient.Transport != nil { return http.DefaultClient }
+	ifs, ok := stmts[0].(*ast.IfStmt)
+	if !ok || ifs.Init != nil || ifs.Else != nil || len(ifs.Body.List) != 1 {
+		return nil
+	}
+	cond, ok := ifs.Cond.(*ast.BinaryExpr)
+	if !ok || cond.Op != token.NEQ {
+		return nil
+	}
+	if sel, ok := cond.X.(*ast.SelectorExpr); !ok || sel.Sel.Name != "Transport" || !isDefaultClient(sel.X) {
+		return nil
+	}
+	if ret, ok := ifs.Body.List[0].(*ast.ReturnStmt); !ok || len(ret.Results) != 1 || !isDefaultClient(ret.Results[0]) {
+		return nil
+	}
+	// c := *http.DefaultClient
+	def, ok := stmts[1].(*ast.AssignStmt)
+	if !ok || def.Tok != token.DEFINE || len(def.Lhs) != 1 || len(def.Rhs) != 1 {
+		return nil
+	}
+	if star, ok := def.Rhs[0].(*ast.StarExpr); !ok || !isDefaultClient(star.X) {
+		return nil
+	}
+	c := match.IdentObj(info, def.Lhs[0])
+	if c == nil {
+		return nil
+	}
+	// c.Transport = t
+	set, ok := stmts[2].(*ast.AssignStmt)
+	if !ok || set.Tok != token.ASSIGN || len(set.Lhs) != 1 || len(set.Rhs) != 1 {
+		return nil
+	}
+	if sel, ok := set.Lhs[0].(*ast.SelectorExpr); !ok || sel.Sel.Name != "Transport" || match.IdentObj(info, sel.X) != c {
+		return nil
+	}
+	t := match.IdentObj(info, set.Rhs[0])
+	// return &c
+	ret, ok := stmts[len(stmts)-1].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return nil
+	}
+	if addr, ok := ret.Results[0].(*ast.UnaryExpr); !ok || addr.Op != token.AND || match.IdentObj(info, addr.X) != c {
+		return nil
+	}
+	if len(stmts) == 5 {
+		// if c.Timeout == 0 { c.Timeout = d }
+		ifs, ok := stmts[3].(*ast.IfStmt)
+		if !ok || ifs.Init != nil || ifs.Else != nil || len(ifs.Body.List) != 1 {
+			return nil
+		}
+		if as, ok := ifs.Body.List[0].(*ast.AssignStmt); !ok || len(as.Lhs) != 1 {
+			return nil
+		} else if sel, ok := as.Lhs[0].(*ast.SelectorExpr); !ok || sel.Sel.Name != "Timeout" || match.IdentObj(info, sel.X) != c {
+			return nil
+		}
+	}
+	return t
 }
 
 // isPooledTransport reports whether e has the shape of the Transport the

@@ -17,12 +17,24 @@
 // Transport. A bound on connections per host and a client timeout are
 // added only when configured (max_conns_per_host, timeout).
 //
-// Assignments to http.DefaultClient or its fields are reported, not
-// rewritten. So is every site of a package whose code or tests mock or
-// change the defaults (httpmock.Activate, gock, assigning
-// http.DefaultTransport or http.DefaultClient, changing the settings of
-// http.DefaultTransport): moving its calls off the defaults would bypass
-// the mocks or lose the settings.
+// In a main package the client is a variable. In a library it is a
+// function that copies http.DefaultClient as it is when a request is
+// sent (its Timeout, Jar, CheckRedirect) and gives the copy the pooled
+// Transport where it has none: the program that imports the library may
+// set http.DefaultClient up at any time, and a library must not drop what
+// it cannot see. Only sites that send at once move onto it (http.Get(u),
+// http.DefaultClient.Do(req), an unexported getter's fallback); a read
+// the library keeps (a default in a variable or field, a client an
+// exported function hands out, a method value) stays.
+//
+// The declared Transport defers to a replaced http.DefaultTransport (a
+// test's httpmock.Activate or gock, a proxy) at each request, so such
+// mocks do not block the rewrite. Assignments to http.DefaultClient or
+// its fields, and comparisons with it, are reported, not rewritten. So is
+// every client site of a main package whose code or tests replace, mock
+// or set up http.DefaultClient, and every site of a package that changes
+// the settings of http.DefaultTransport: the declared client would not
+// have them.
 //
 // With the client key (-defaultclient.client=example.com/m/httpx.Client),
 // the sites move onto that client of the module instead, importing its
