@@ -726,11 +726,17 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 			name = clientName
 		}
 		said := name
-		if s.kind.usesClient() && p.clientFunc {
+		if p.clientFunc {
 			said = name + "()"
 		}
+		refs := siteRefs{
+			client:        func() dst.Expr { return p.clientRef(name) },
+			transport:     func() dst.Expr { return dst.NewIdent(name) },
+			clientText:    said + ", the package's configured client",
+			transportText: name + ", the package's configured Transport",
+		}
 		fix := p.s.NewFix()
-		fix.Do(func(x *edit.Fix) bool { return p.rewriteSite(x, s, name) })
+		fix.Do(func(x *edit.Fix) bool { return rewriteSite(x, s, refs) })
 		// Every fix declares all the package's fixes need, as one edit:
 		// the same text at the same place in each, which every driver
 		// that merges fixes makes once (a Transport variable a fix does
@@ -755,34 +761,40 @@ func (p *defaultClientPass) rewrite(sites []defaultSite) {
 			}
 			return true
 		})
-		p.s.Fixed(s.pos, s.expr.End(), fix, "%s", s.finding(said))
+		p.s.Fixed(s.pos, s.expr.End(), fix, "%s", s.finding(refs))
 	}
 }
 
-// finding says what is wrong with a site, and what the fix does; name is
-// how the fix refers to the client (httpClient, or httpClient() for the
-// function a library declares).
-func (s defaultSite) finding(name string) string {
+// siteRefs are what the fix of a site refers to, and how its finding
+// names them: the package's client (a variable, a library's function, the
+// module's shared client) and the Transport for clients that have none.
+type siteRefs struct {
+	client, transport         func() dst.Expr
+	clientText, transportText string
+}
+
+// finding says what is wrong with a site, and what the fix does.
+func (s defaultSite) finding(refs siteRefs) string {
 	switch s.kind {
 	case requestFuncSite:
-		return fmt.Sprintf("http.%s uses http.DefaultClient, whose Transport keeps only 2 idle connections per host: use %s, the package's configured client", siteFuncName(s.expr), name)
+		return fmt.Sprintf("http.%s uses http.DefaultClient, whose Transport keeps only 2 idle connections per host: use %s", siteFuncName(s.expr), refs.clientText)
 	case defaultClientSite:
-		return fmt.Sprintf("http.DefaultClient's Transport keeps only 2 idle connections per host: use %s, the package's configured client", name)
+		return fmt.Sprintf("http.DefaultClient's Transport keeps only 2 idle connections per host: use %s", refs.clientText)
 	case newClientSite:
-		return fmt.Sprintf("new(http.Client) uses http.DefaultTransport, which keeps only 2 idle connections per host: give it %s, the package's configured Transport", name)
+		return fmt.Sprintf("new(http.Client) uses http.DefaultTransport, which keeps only 2 idle connections per host: give it %s", refs.transportText)
 	}
-	return fmt.Sprintf("this http.Client uses http.DefaultTransport, which keeps only 2 idle connections per host: give it %s, the package's configured Transport", name)
+	return fmt.Sprintf("this http.Client uses http.DefaultTransport, which keeps only 2 idle connections per host: give it %s", refs.transportText)
 }
 
 // rewriteSite edits the fix's copy of one site.
-func (p *defaultClientPass) rewriteSite(x *edit.Fix, s defaultSite, name string) bool {
+func rewriteSite(x *edit.Fix, s defaultSite, refs siteRefs) bool {
 	switch s.kind {
 	case requestFuncSite:
 		id, ok := x.Node(s.expr).(*dst.Ident)
 		if !ok {
 			return false
 		}
-		sel := &dst.SelectorExpr{X: p.clientRef(name), Sel: dst.NewIdent(id.Name)}
+		sel := &dst.SelectorExpr{X: refs.client(), Sel: dst.NewIdent(id.Name)}
 		sel.Decs.NodeDecs = id.Decs.NodeDecs
 		return edit.ReplaceNode(x, s.expr, sel)
 
@@ -791,12 +803,9 @@ func (p *defaultClientPass) rewriteSite(x *edit.Fix, s defaultSite, name string)
 		if !ok {
 			return false
 		}
-		if p.clientFunc {
-			call := &dst.CallExpr{Fun: dst.NewIdent(name)}
-			call.Decs.NodeDecs = id.Decs.NodeDecs
-			return edit.ReplaceNode(x, s.expr, call)
-		}
-		id.Name, id.Path = name, ""
+		ref := refs.client()
+		*ref.Decorations() = id.Decs.NodeDecs
+		return edit.ReplaceNode(x, s.expr, ref)
 
 	case newClientSite:
 		call, ok := x.Node(s.expr).(*dst.CallExpr)
@@ -805,7 +814,7 @@ func (p *defaultClientPass) rewriteSite(x *edit.Fix, s defaultSite, name string)
 		}
 		lit := &dst.CompositeLit{
 			Type: dst.Clone(call.Args[0]).(dst.Expr),
-			Elts: []dst.Expr{transportField(name)},
+			Elts: []dst.Expr{&dst.KeyValueExpr{Key: dst.NewIdent("Transport"), Value: refs.transport()}},
 		}
 		addr := &dst.UnaryExpr{Op: token.AND, X: lit}
 		addr.Decs.NodeDecs = call.Decs.NodeDecs
@@ -817,13 +826,13 @@ func (p *defaultClientPass) rewriteSite(x *edit.Fix, s defaultSite, name string)
 			return false
 		}
 		if s.transport == nil {
-			kv := transportField(name)
+			kv := &dst.KeyValueExpr{Key: dst.NewIdent("Transport"), Value: refs.transport()}
 			if len(lit.Elts) > 0 && lit.Elts[0].Decorations().Before != dst.None {
 				kv.Decs.Before = lit.Elts[0].Decorations().Before
 				kv.Decs.After = dst.NewLine
 			}
 			lit.Elts = append([]dst.Expr{kv}, lit.Elts...)
-			break
+			return true
 		}
 		old := s.transport
 		if kv, ok := old.(*ast.KeyValueExpr); ok {
@@ -833,11 +842,11 @@ func (p *defaultClientPass) rewriteSite(x *edit.Fix, s defaultSite, name string)
 		if !ok {
 			return false
 		}
-		id := dst.NewIdent(name)
-		id.Decs.NodeDecs = *oldExpr.Decorations()
-		return edit.ReplaceNode(x, old, id)
+		repl := refs.transport()
+		*repl.Decorations() = *oldExpr.Decorations()
+		return edit.ReplaceNode(x, old, repl)
 	}
-	return true
+	return false
 }
 
 // clientRef returns the expression that names the package's client:
@@ -847,11 +856,6 @@ func (p *defaultClientPass) clientRef(name string) dst.Expr {
 		return &dst.CallExpr{Fun: dst.NewIdent(name)}
 	}
 	return dst.NewIdent(name)
-}
-
-// transportField returns the key-value pair Transport: name.
-func transportField(name string) *dst.KeyValueExpr {
-	return &dst.KeyValueExpr{Key: dst.NewIdent("Transport"), Value: dst.NewIdent(name)}
 }
 
 // transportDecls returns the declarations of the package's Transport, to

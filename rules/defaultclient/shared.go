@@ -30,8 +30,6 @@ package defaultclient
 
 import (
 	"fmt"
-	"go/ast"
-	"go/token"
 	"go/types"
 
 	"github.com/dave/dst"
@@ -167,92 +165,13 @@ func (p *defaultClientPass) rewriteShared(sites []defaultSite, sc *config.Shared
 			continue
 		}
 		fix := p.s.NewFix()
-		fix.Do(func(x *edit.Fix) bool { return p.rewriteSharedSite(x, s, sc) })
-		p.s.Fixed(s.pos, s.expr.End(), fix, "%s", s.sharedFinding(sharedText(sc)))
+		refs := siteRefs{
+			client:        func() dst.Expr { return sharedRef(sc) },
+			transport:     func() dst.Expr { return &dst.SelectorExpr{X: sharedRef(sc), Sel: dst.NewIdent("Transport")} },
+			clientText:    sharedText(sc) + ", the module's shared client",
+			transportText: sharedText(sc) + ".Transport, the Transport of the module's shared client",
+		}
+		fix.Do(func(x *edit.Fix) bool { return rewriteSite(x, s, refs) })
+		p.s.Fixed(s.pos, s.expr.End(), fix, "%s", s.finding(refs))
 	}
-}
-
-// sharedFinding says what is wrong with a site, and what the fix does,
-// when the fix moves it onto the shared client ref.
-func (s defaultSite) sharedFinding(ref string) string {
-	switch s.kind {
-	case requestFuncSite:
-		return fmt.Sprintf("http.%s uses http.DefaultClient, whose Transport keeps only 2 idle connections per host: use %s, the module's shared client", siteFuncName(s.expr), ref)
-	case defaultClientSite:
-		return fmt.Sprintf("http.DefaultClient's Transport keeps only 2 idle connections per host: use %s, the module's shared client", ref)
-	case newClientSite:
-		return fmt.Sprintf("new(http.Client) uses http.DefaultTransport, which keeps only 2 idle connections per host: give it %s.Transport, the Transport of the module's shared client", ref)
-	}
-	return fmt.Sprintf("this http.Client uses http.DefaultTransport, which keeps only 2 idle connections per host: give it %s.Transport, the Transport of the module's shared client", ref)
-}
-
-// rewriteSharedSite edits the fix's copy of one site.
-func (p *defaultClientPass) rewriteSharedSite(x *edit.Fix, s defaultSite, sc *config.SharedClient) bool {
-	transport := func() dst.Expr {
-		return &dst.SelectorExpr{X: sharedRef(sc), Sel: dst.NewIdent("Transport")}
-	}
-	switch s.kind {
-	case requestFuncSite:
-		id, ok := x.Node(s.expr).(*dst.Ident)
-		if !ok {
-			return false
-		}
-		sel := &dst.SelectorExpr{X: sharedRef(sc), Sel: dst.NewIdent(id.Name)}
-		sel.Decs.NodeDecs = id.Decs.NodeDecs
-		return edit.ReplaceNode(x, s.expr, sel)
-
-	case defaultClientSite:
-		id, ok := x.Node(s.expr).(*dst.Ident)
-		if !ok {
-			return false
-		}
-		ref := sharedRef(sc)
-		switch r := ref.(type) {
-		case *dst.Ident:
-			r.Decs.NodeDecs = id.Decs.NodeDecs
-		case *dst.CallExpr:
-			r.Decs.NodeDecs = id.Decs.NodeDecs
-		}
-		return edit.ReplaceNode(x, s.expr, ref)
-
-	case newClientSite:
-		call, ok := x.Node(s.expr).(*dst.CallExpr)
-		if !ok || len(call.Args) != 1 {
-			return false
-		}
-		lit := &dst.CompositeLit{
-			Type: dst.Clone(call.Args[0]).(dst.Expr),
-			Elts: []dst.Expr{&dst.KeyValueExpr{Key: dst.NewIdent("Transport"), Value: transport()}},
-		}
-		addr := &dst.UnaryExpr{Op: token.AND, X: lit}
-		addr.Decs.NodeDecs = call.Decs.NodeDecs
-		return edit.ReplaceNode(x, s.expr, addr)
-
-	case clientLitSite:
-		lit, ok := x.Node(s.expr).(*dst.CompositeLit)
-		if !ok {
-			return false
-		}
-		if s.transport == nil {
-			kv := &dst.KeyValueExpr{Key: dst.NewIdent("Transport"), Value: transport()}
-			if len(lit.Elts) > 0 && lit.Elts[0].Decorations().Before != dst.None {
-				kv.Decs.Before = lit.Elts[0].Decorations().Before
-				kv.Decs.After = dst.NewLine
-			}
-			lit.Elts = append([]dst.Expr{kv}, lit.Elts...)
-			return true
-		}
-		old := s.transport
-		if kv, ok := old.(*ast.KeyValueExpr); ok {
-			old = kv.Value
-		}
-		oldExpr, ok := x.Node(old).(dst.Expr)
-		if !ok {
-			return false
-		}
-		repl := transport().(*dst.SelectorExpr)
-		repl.Decs.NodeDecs = *oldExpr.Decorations()
-		return edit.ReplaceNode(x, old, repl)
-	}
-	return false
 }

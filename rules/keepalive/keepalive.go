@@ -345,6 +345,13 @@ func (r *reporter) oneShotLit(litCur inspector.Cursor) bool {
 	if !fn.Valid() || !r.inMain(fn) || flow.InsideLoop(litCur, fn) {
 		return false
 	}
+	o := r.followLit(litCur, fn)
+	return o.flow.Escaped == nil && !o.reused
+}
+
+// followLit follows the Transport the literal at litCur makes (or its
+// address) through fn.
+func (r *reporter) followLit(litCur, fn inspector.Cursor) *oneShot {
 	start := litCur
 	if u, ok := litCur.Parent().Node().(*ast.UnaryExpr); ok && u.Op == token.AND {
 		start = litCur.Parent()
@@ -353,7 +360,7 @@ func (r *reporter) oneShotLit(litCur inspector.Cursor) bool {
 	o.flow = flow.NewTracker(r.info, fn, o.hook)
 	o.flow.Follow(start, kTransport)
 	o.flow.Run()
-	return o.flow.Escaped == nil && !o.reused
+	return o
 }
 
 // perCall returns the name of the function the Transport literal at
@@ -371,15 +378,7 @@ func (r *reporter) perCall(litCur inspector.Cursor) string {
 		}
 		name = fd.Name.Name
 	}
-	start := litCur
-	if u, ok := litCur.Parent().Node().(*ast.UnaryExpr); ok && u.Op == token.AND {
-		start = litCur.Parent()
-	}
-	o := &oneShot{main: fn}
-	o.flow = flow.NewTracker(r.info, fn, o.hook)
-	o.flow.Follow(start, kTransport)
-	o.flow.Run()
-	if o.flow.Escaped != nil {
+	if r.followLit(litCur, fn).flow.Escaped != nil {
 		return ""
 	}
 	return name

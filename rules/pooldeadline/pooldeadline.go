@@ -234,6 +234,14 @@ func (c *checker) assignedDial(f *edit.File, asCur inspector.Cursor, rhs ast.Exp
 	c.namedDial(rhs, field)
 }
 
+// reportShared reports the deadlines of fn, the dial function named
+// obj, which a Transport's field uses but other code may call too.
+func (c *checker) reportShared(fn inspector.Cursor, obj types.Object, field string) {
+	for _, dl := range c.deadlines(fn) {
+		c.reportOnce(dl, "the function is not a literal of the Transport (other code may call it)", "%s (a Transport's %s function)", obj.Name(), field)
+	}
+}
+
 // namedDial reports the deadlines a named dial function of the package
 // (a function, a method, a variable holding a function literal) puts on
 // the connections it returns: other code may call it, and the Transport
@@ -263,9 +271,7 @@ func (c *checker) namedDial(e ast.Expr, field string) {
 		if !ok {
 			return
 		}
-		for _, dl := range c.deadlines(fdCur) {
-			c.reportOnce(dl, "the function is not a literal of the Transport (other code may call it)", "%s (a Transport's %s function)", obj.Name(), field)
-		}
+		c.reportShared(fdCur, obj, field)
 	case *types.Var:
 		// var dial = func(...) (net.Conn, error) {...}, at package level.
 		if obj.Pkg() != c.pass.Pkg || obj.Parent() != c.pass.Pkg.Scope() || c.written(obj) != "" {
@@ -291,9 +297,7 @@ func (c *checker) namedDial(e ast.Expr, field string) {
 						if !ok {
 							continue
 						}
-						for _, dl := range c.deadlines(flCur) {
-							c.reportOnce(dl, "the function is not a literal of the Transport (other code may call it)", "%s (a Transport's %s function)", obj.Name(), field)
-						}
+						c.reportShared(flCur, obj, field)
 					}
 				}
 			}

@@ -122,15 +122,18 @@ func (w *Paths) Region(anchor inspector.Cursor, st PathState) {
 // Body walks a whole statement list (a function body, or the block of
 // an if err == nil), then, for a block, what follows it.
 func (w *Paths) Block(block inspector.Cursor, st PathState) {
-	var first inspector.Cursor
-	ok := false
+	first, ok := firstStmt(block)
+	w.from(first, ok, st, "the end of the block")
+}
+
+// firstStmt returns the first statement of a block.
+func firstStmt(block inspector.Cursor) (inspector.Cursor, bool) {
 	for c := range block.Children() {
 		if _, isStmt := c.Node().(ast.Stmt); isStmt {
-			first, ok = c, true
-			break
+			return c, true
 		}
 	}
-	w.from(first, ok, st, "the end of the block")
+	return inspector.Cursor{}, false
 }
 
 // Guarded walks the block of an if err == nil at ifc, then what follows
@@ -138,14 +141,7 @@ func (w *Paths) Block(block inspector.Cursor, st PathState) {
 // the function (a middleware that looks at a response inside the block
 // and returns it after).
 func (w *Paths) Guarded(ifc, block inspector.Cursor, st PathState) {
-	var first inspector.Cursor
-	ok := false
-	for c := range block.Children() {
-		if _, isStmt := c.Node().(ast.Stmt); isStmt {
-			first, ok = c, true
-			break
-		}
-	}
+	first, ok := firstStmt(block)
 	st, falls := w.run(first, ok, st)
 	if !falls {
 		return
