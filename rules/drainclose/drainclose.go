@@ -167,6 +167,12 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		s.Reportf(acq.Call.Pos(), "%s", problem)
 		return
 	}
+	if check.HandedWithErr.Valid() {
+		// ParseResponse(resp, err): the callee checks the error and owns
+		// the response from there; its summary, not this function, says
+		// whether the body is read and closed.
+		return
+	}
 	early := check.Early
 	anchor := acq.Stmt
 	if check.Stmt.Valid() {

@@ -218,6 +218,11 @@ type Check struct {
 	// the call and the check: it runs on a nil response when the call
 	// fails.
 	Early *Defer
+	// HandedWithErr is the statement, before any check, that hands the
+	// response and its error to one call (ParseResponse(resp, err)): that
+	// callee checks the error and decides what the response needs, so
+	// there is nothing to say about the response here.
+	HandedWithErr inspector.Cursor
 }
 
 // ErrorCheck finds the check of the call's error: the first statement
@@ -281,10 +286,45 @@ func ErrorCheck(acq *Acquisition, own *Body) (check Check, problem string) {
 				continue
 			}
 		}
+		if handsWithErr(info, s, acq.Resp, acq.ErrVar) {
+			check.HandedWithErr = c
+			return check, ""
+		}
 		if Mentions(info, s, acq.Resp) || Mentions(info, s, acq.ErrVar) {
 			return check, fmt.Sprintf("%s is used before the error of %s is checked; check the error right after the call, then drain and close %s.Body", v, name, v)
 		}
 	}
+}
+
+// handsWithErr reports whether s passes resp and errVar, as they are, to
+// one call of a function made for both, one that takes an *http.Response
+// and an error (handle(resp, err) checks the error for its caller), not
+// to one that takes anything (fmt.Println(resp, err) checks nothing).
+func handsWithErr(info *types.Info, s ast.Stmt, resp, errVar *types.Var) bool {
+	found := false
+	ast.Inspect(s, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || found {
+			return !found
+		}
+		ft := info.TypeOf(call.Fun)
+		if ft == nil {
+			return true
+		}
+		sig, ok := ft.Underlying().(*types.Signature)
+		if !ok || sig.Variadic() || sig.Params().Len() != len(call.Args) {
+			return true
+		}
+		hasResp, hasErr := false, false
+		for i, a := range call.Args {
+			pt := sig.Params().At(i).Type()
+			hasResp = hasResp || isVar(info, a, resp) && match.IsPtrTo(pt, match.NetHTTP, "Response")
+			hasErr = hasErr || isVar(info, a, errVar) && match.IsError(pt)
+		}
+		found = hasResp && hasErr
+		return !found
+	})
+	return found
 }
 
 // mentionsOutsideNilTest reports whether cond refers to v other than in

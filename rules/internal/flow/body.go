@@ -309,7 +309,15 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 	if fn == nil && kind != KindDerived && !deferred && isFuncValue(info, call.Fun) {
 		// onResponse(resp): a function value (a callback, a field)
 		// nothing can see into may keep what it is handed, as a
-		// streaming result keeps the body it reads.
+		// streaming result keeps the body it reads. Not when the
+		// function has already deferred the body's close: the value can
+		// keep nothing the function does not close when it returns
+		// (parse(resp) after defer resp.Body.Close()); it reads it, if
+		// anything.
+		if b.deferredCloseBefore(callCur) {
+			b.Handlers[call] = true
+			return
+		}
 		if !b.handedAt(callCur) {
 			b.escape("handed to a function value")
 		}
@@ -324,6 +332,52 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 	if resultMayHold(info.TypeOf(call)) {
 		b.tracker.Follow(callCur, KindDerived)
 	}
+}
+
+// deferredCloseBefore reports whether the function, in its own body and
+// before the call at c (which is not inside a function literal), defers
+// the close of the root's body: defer resp.Body.Close(), or defer
+// body.Close() for a body.
+func (b *Body) deferredCloseBefore(c inspector.Cursor) bool {
+	if EnclosingFunc(c) != b.cfg.Fn.Node() {
+		return false
+	}
+	var body *ast.BlockStmt
+	switch fn := b.cfg.Fn.Node().(type) {
+	case *ast.FuncDecl:
+		body = fn.Body
+	case *ast.FuncLit:
+		body = fn.Body
+	}
+	if body == nil {
+		return false
+	}
+	info, root := b.cfg.Info, b.cfg.Root
+	for _, st := range body.List {
+		if st.Pos() >= c.Node().Pos() {
+			return false
+		}
+		d, ok := st.(*ast.DeferStmt)
+		if !ok || len(d.Call.Args) != 0 {
+			continue
+		}
+		sel, ok := ast.Unparen(d.Call.Fun).(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "Close" {
+			continue
+		}
+		x := ast.Unparen(sel.X)
+		if b.cfg.RootKind == KindResp {
+			bs, ok := x.(*ast.SelectorExpr)
+			if !ok || bs.Sel.Name != "Body" {
+				continue
+			}
+			x = ast.Unparen(bs.X)
+		}
+		if isVar(info, x, root) {
+			return true
+		}
+	}
+	return false
 }
 
 // isFuncValue reports whether fun, the callee of a call, is a value of
