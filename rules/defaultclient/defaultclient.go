@@ -34,12 +34,10 @@ import (
 
 	"github.com/dave/dst"
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/httpfix/httpfix/rules/config"
-	"github.com/httpfix/httpfix/rules/internal/analyzerdoc"
 	"github.com/httpfix/httpfix/rules/internal/edit"
 	"github.com/httpfix/httpfix/rules/internal/match"
 )
@@ -53,19 +51,13 @@ var Analyzer = New(config.Default())
 // New returns defaultclient configured by cfg (a copy of which its flags
 // set).
 func New(cfg config.Config) *analysis.Analyzer {
-	c := cfg
-	a := &analysis.Analyzer{
-		Name:       "defaultclient",
-		Doc:        analyzerdoc.Extract(doc, "defaultclient"),
-		URL:        "https://github.com/httpfix/httpfix#defaultclient-use-a-configured-client-instead-of-the-defaults",
-		Requires:   []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer},
-		ResultType: reflect.TypeOf((*Result)(nil)),
-		Run: func(pass *analysis.Pass) (any, error) {
+	a := edit.NewAnalyzer("defaultclient", "https://github.com/httpfix/httpfix#defaultclient-use-a-configured-client-instead-of-the-defaults", doc, cfg, nil,
+		func(pass *analysis.Pass, c *config.Config) (any, error) {
 			res := &Result{}
 			if !match.Imports(pass.Pkg, match.NetHTTP) {
 				return res, nil
 			}
-			p := &defaultClientPass{Pass: pass, cfg: &c, s: edit.NewSession(pass, &c)}
+			p := &defaultClientPass{Pass: pass, cfg: c, s: edit.NewSession(pass, c)}
 			var err error
 			if p.shared, p.sharedNote, err = p.sharedClient(); err != nil {
 				return nil, err
@@ -77,9 +69,8 @@ func New(cfg config.Config) *analysis.Analyzer {
 				res.Note = "declares a client of its own instead of using " + c.Client + ": " + p.sharedNote
 			}
 			return res, nil
-		},
-	}
-	c.RegisterAnalyzerFlags(a.Name, &a.Flags)
+		})
+	a.ResultType = reflect.TypeOf((*Result)(nil))
 	return a
 }
 

@@ -27,7 +27,6 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/httpfix/httpfix/rules/config"
-	"github.com/httpfix/httpfix/rules/internal/analyzerdoc"
 	"github.com/httpfix/httpfix/rules/internal/edit"
 	"github.com/httpfix/httpfix/rules/internal/facts"
 	"github.com/httpfix/httpfix/rules/internal/flow"
@@ -42,16 +41,9 @@ var Analyzer = New(config.Default())
 
 // New returns drainclose configured by cfg (a copy of which its flags set).
 func New(cfg config.Config) *analysis.Analyzer {
-	c := cfg
-	a := &analysis.Analyzer{
-		Name:     "drainclose",
-		Doc:      analyzerdoc.Extract(doc, "drainclose"),
-		URL:      "https://github.com/httpfix/httpfix#drainclose-drain-then-close-every-response-body-the-function-owns",
-		Requires: []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer, facts.Analyzer},
-		Run:      func(pass *analysis.Pass) (any, error) { return nil, run(pass, &c) },
-	}
-	c.RegisterAnalyzerFlags(a.Name, &a.Flags)
-	return a
+	return edit.NewAnalyzer("drainclose", "https://github.com/httpfix/httpfix#drainclose-drain-then-close-every-response-body-the-function-owns", doc, cfg,
+		[]*analysis.Analyzer{facts.Analyzer},
+		func(pass *analysis.Pass, c *config.Config) (any, error) { return nil, run(pass, c) })
 }
 
 func run(pass *analysis.Pass, cfg *config.Config) error {

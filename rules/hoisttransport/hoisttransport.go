@@ -70,12 +70,10 @@ import (
 
 	"github.com/dave/dst"
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/httpfix/httpfix/rules/config"
-	"github.com/httpfix/httpfix/rules/internal/analyzerdoc"
 	"github.com/httpfix/httpfix/rules/internal/edit"
 	"github.com/httpfix/httpfix/rules/internal/flow"
 	"github.com/httpfix/httpfix/rules/internal/match"
@@ -90,25 +88,17 @@ var Analyzer = New(config.Default())
 // New returns hoisttransport configured by cfg (a copy of which its flags
 // set).
 func New(cfg config.Config) *analysis.Analyzer {
-	c := cfg
-	a := &analysis.Analyzer{
-		Name:     "hoisttransport",
-		Doc:      analyzerdoc.Extract(doc, "hoisttransport"),
-		URL:      "https://github.com/httpfix/httpfix#hoisttransport-one-transport-per-package-not-one-per-call",
-		Requires: []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer},
-		Run: func(pass *analysis.Pass) (any, error) {
+	return edit.NewAnalyzer("hoisttransport", "https://github.com/httpfix/httpfix#hoisttransport-one-transport-per-package-not-one-per-call", doc, cfg, nil,
+		func(pass *analysis.Pass, c *config.Config) (any, error) {
 			if !match.Imports(pass.Pkg, match.NetHTTP) {
 				return nil, nil
 			}
-			s := edit.NewSession(pass, &c)
+			s := edit.NewSession(pass, c)
 			h := &hoister{pass: pass, info: pass.TypesInfo, s: s, files: s.Files()}
 			h.run()
 			s.Flush()
 			return nil, nil
-		},
-	}
-	c.RegisterAnalyzerFlags(a.Name, &a.Flags)
-	return a
+		})
 }
 
 // The kinds of values the flow of a transport follows.

@@ -39,12 +39,10 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/httpfix/httpfix/rules/config"
-	"github.com/httpfix/httpfix/rules/internal/analyzerdoc"
 	"github.com/httpfix/httpfix/rules/internal/edit"
 	"github.com/httpfix/httpfix/rules/internal/flow"
 	"github.com/httpfix/httpfix/rules/internal/match"
@@ -59,22 +57,14 @@ var Analyzer = New(config.Default())
 // New returns keepalive configured by cfg (a copy of which its flags
 // set).
 func New(cfg config.Config) *analysis.Analyzer {
-	c := cfg
-	a := &analysis.Analyzer{
-		Name:     "keepalive",
-		Doc:      analyzerdoc.Extract(doc, "keepalive"),
-		URL:      "https://github.com/httpfix/httpfix#keepalive-report-the-fixes-that-turn-pooling-off",
-		Requires: []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer},
-		Run: func(pass *analysis.Pass) (any, error) {
-			s := edit.NewSession(pass, &c)
+	return edit.NewAnalyzer("keepalive", "https://github.com/httpfix/httpfix#keepalive-report-the-fixes-that-turn-pooling-off", doc, cfg, nil,
+		func(pass *analysis.Pass, c *config.Config) (any, error) {
+			s := edit.NewSession(pass, c)
 			r := &reporter{pass: pass, info: pass.TypesInfo, s: s}
 			r.run()
 			s.Flush()
 			return nil, nil
-		},
-	}
-	c.RegisterAnalyzerFlags(a.Name, &a.Flags)
-	return a
+		})
 }
 
 // The cost of a setting that closes connections, and the fix for the

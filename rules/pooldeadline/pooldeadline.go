@@ -51,12 +51,10 @@ import (
 	"github.com/dave/dst"
 	"github.com/dave/dst/dstutil"
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/httpfix/httpfix/rules/config"
-	"github.com/httpfix/httpfix/rules/internal/analyzerdoc"
 	"github.com/httpfix/httpfix/rules/internal/edit"
 	"github.com/httpfix/httpfix/rules/internal/match"
 )
@@ -70,22 +68,14 @@ var Analyzer = New(config.Default())
 // New returns pooldeadline configured by cfg (a copy of which its flags
 // set).
 func New(cfg config.Config) *analysis.Analyzer {
-	c := cfg
-	a := &analysis.Analyzer{
-		Name:     "pooldeadline",
-		Doc:      analyzerdoc.Extract(doc, "pooldeadline"),
-		URL:      "https://github.com/httpfix/httpfix#pooldeadline-no-absolute-deadline-on-a-pooled-connection",
-		Requires: []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer},
-		Run: func(pass *analysis.Pass) (any, error) {
-			s := edit.NewSession(pass, &c)
+	return edit.NewAnalyzer("pooldeadline", "https://github.com/httpfix/httpfix#pooldeadline-no-absolute-deadline-on-a-pooled-connection", doc, cfg, nil,
+		func(pass *analysis.Pass, c *config.Config) (any, error) {
+			s := edit.NewSession(pass, c)
 			ch := &checker{pass: pass, info: pass.TypesInfo, s: s, reported: map[token.Pos]bool{}}
 			ch.run()
 			s.Flush()
 			return nil, nil
-		},
-	}
-	c.RegisterAnalyzerFlags(a.Name, &a.Flags)
-	return a
+		})
 }
 
 // dialFields are the fields of http.Transport that hold a dial function.

@@ -45,13 +45,11 @@ import (
 
 	"github.com/dave/dst"
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/httpfix/httpfix/rules/config"
 	"github.com/httpfix/httpfix/rules/hoisttransport"
-	"github.com/httpfix/httpfix/rules/internal/analyzerdoc"
 	"github.com/httpfix/httpfix/rules/internal/edit"
 	"github.com/httpfix/httpfix/rules/internal/flow"
 	"github.com/httpfix/httpfix/rules/internal/match"
@@ -65,22 +63,14 @@ var Analyzer = New(config.Default())
 
 // New returns poolsize configured by cfg (a copy of which its flags set).
 func New(cfg config.Config) *analysis.Analyzer {
-	c := cfg
-	a := &analysis.Analyzer{
-		Name:     "poolsize",
-		Doc:      analyzerdoc.Extract(doc, "poolsize"),
-		URL:      "https://github.com/httpfix/httpfix#poolsize-enough-idle-connections-per-host",
-		Requires: []*analysis.Analyzer{inspect.Analyzer, edit.Analyzer},
-		Run: func(pass *analysis.Pass) (any, error) {
-			s := edit.NewSession(pass, &c)
-			p := &sizer{pass: pass, info: pass.TypesInfo, s: s, cfg: &c}
+	return edit.NewAnalyzer("poolsize", "https://github.com/httpfix/httpfix#poolsize-enough-idle-connections-per-host", doc, cfg, nil,
+		func(pass *analysis.Pass, c *config.Config) (any, error) {
+			s := edit.NewSession(pass, c)
+			p := &sizer{pass: pass, info: pass.TypesInfo, s: s, cfg: c}
 			p.run()
 			s.Flush()
 			return nil, nil
-		},
-	}
-	c.RegisterAnalyzerFlags(a.Name, &a.Flags)
-	return a
+		})
 }
 
 // defaultPerHost is what a MaxIdleConnsPerHost of 0 means.
