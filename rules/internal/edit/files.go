@@ -57,15 +57,19 @@ func run(pass *analysis.Pass) (any, error) {
 		f := &File{files: fs, Ast: af, Tok: tf, Name: tf.Name()}
 		f.Test = strings.HasSuffix(f.Name, "_test.go")
 		f.Generated = ast.IsGenerated(af)
+		importsHTTPTest := false
 		for _, is := range af.Imports {
 			switch is.Path.Value {
 			case `"C"`:
 				f.Cgo = true
 			case `"testing"`:
 				f.ImportsTesting = true
+			case `"net/http/httptest"`:
+				importsHTTPTest = true
 			}
 		}
-		f.TestSupport = f.ImportsTesting && (testSupportPackage(af.Name.Name) || allFuncsTakeTesting(pass.TypesInfo, af))
+		f.TestSupport = f.ImportsTesting && (testSupportPackage(af.Name.Name) || allFuncsTakeTesting(pass.TypesInfo, af)) ||
+			importsHTTPTest && startsTestServer(pass.TypesInfo, af)
 		fs.list = append(fs.list, f)
 		fs.byFile[af] = f
 	}
@@ -112,10 +116,11 @@ type File struct {
 	// ImportsTesting is set for a file that imports "testing".
 	ImportsTesting bool
 	// TestSupport is set for a file of test helpers (an internal/testutil
-	// package, acceptance-test helpers), treated as test code though its
-	// name does not end in _test.go: it imports "testing", and its
-	// package is named as test helpers are, or each of its functions
-	// takes a *testing.T (or B, F, TB). In a file that also holds
+	// package, acceptance-test helpers, a mock server), treated as test
+	// code though its name does not end in _test.go: it imports
+	// "testing", and its package is named as test helpers are, or each
+	// of its functions takes a *testing.T (or B, F, TB); or it starts an
+	// httptest server. In a file that also holds
 	// production code (a fetcher beside the stub its tests install),
 	// only the functions that take one are test code (TestFunc).
 	TestSupport bool
@@ -390,6 +395,40 @@ func testSupportPackage(name string) bool {
 		return true
 	}
 	return false
+}
+
+// startsTestServer reports whether the file starts an httptest server
+// (httptest.NewServer, NewTLSServer, NewUnstartedServer) outside the
+// functions that take a *testing.T (test code already, see TestFunc): a
+// server on loopback for tests to talk to, which only test helpers and
+// mocks start, whatever their package and file are named. (A recorder,
+// httptest.NewRecorder, has uses in production code; a test server has
+// none.)
+func startsTestServer(info *types.Info, f *ast.File) bool {
+	found := false
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && TakesTesting(info, fd) {
+			continue
+		}
+		ast.Inspect(d, func(n ast.Node) bool {
+			if found {
+				return false
+			}
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok || found {
+				return !found
+			}
+			fn, ok := info.Uses[sel.Sel].(*types.Func)
+			if ok && fn.Pkg() != nil && fn.Pkg().Path() == "net/http/httptest" {
+				switch fn.Name() {
+				case "NewServer", "NewTLSServer", "NewUnstartedServer":
+					found = true
+				}
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 // allFuncsTakeTesting reports whether every function the file declares
