@@ -94,18 +94,25 @@ func (u *testUnit) patterns() []string {
 	return slices.Compact(pats)
 }
 
-// listGraph lists the packages of the unit's modules.
-func (e *engine) listGraph(u *testUnit) (*moduleGraph, error) {
-	args := []string{"list", "-e", "-json=ImportPath,Dir,Imports,TestImports,XTestImports,TestGoFiles,XTestGoFiles"}
+// goCommand returns the go command with flags (and the run's build
+// tags) on args, in the unit's directory and environment, and the buffer
+// its standard error goes to.
+func (e *engine) goCommand(u *testUnit, flags, args []string) (*exec.Cmd, *bytes.Buffer) {
+	all := slices.Clone(flags)
 	if len(e.opts.Tags) > 0 {
-		args = append(args, "-tags="+strings.Join(e.opts.Tags, ","))
+		all = append(all, "-tags="+strings.Join(e.opts.Tags, ","))
 	}
-	args = append(args, u.patterns()...)
-	cmd := exec.CommandContext(e.ctx, "go", args...)
+	cmd := exec.CommandContext(e.ctx, "go", append(all, args...)...)
 	cmd.Dir = u.dir
 	cmd.Env = u.env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &bytes.Buffer{}
+	cmd.Stderr = stderr
+	return cmd, stderr
+}
+
+// listGraph lists the packages of the unit's modules.
+func (e *engine) listGraph(u *testUnit) (*moduleGraph, error) {
+	cmd, stderr := e.goCommand(u, []string{"list", "-e", "-json=ImportPath,Dir,Imports,TestImports,XTestImports,TestGoFiles,XTestGoFiles"}, u.patterns())
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("go list in %s: %v: %s", u.dir, err, firstLine(stderr.String()))
@@ -196,19 +203,11 @@ func (o *testOutcome) passed(test string) bool {
 // files of overlay replacing the originals, and returns what happened to
 // each package.
 func (e *engine) goTest(u *testUnit, pkgs []string, overlay string) (map[string]*testOutcome, error) {
-	args := []string{"test", "-json", "-vet=off"}
+	flags := []string{"test", "-json", "-vet=off"}
 	if overlay != "" {
-		args = append(args, "-overlay="+overlay)
+		flags = append(flags, "-overlay="+overlay)
 	}
-	if len(e.opts.Tags) > 0 {
-		args = append(args, "-tags="+strings.Join(e.opts.Tags, ","))
-	}
-	args = append(args, pkgs...)
-	cmd := exec.CommandContext(e.ctx, "go", args...)
-	cmd.Dir = u.dir
-	cmd.Env = u.env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd, stderr := e.goCommand(u, flags, pkgs)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

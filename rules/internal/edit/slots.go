@@ -151,20 +151,7 @@ func (s Slot) Replace(stmt dst.Stmt) bool {
 // A rule writes the same few snippets at thousands of sites: each is
 // parsed once, and every call gets its own copy.
 func Snippet(src string, imports map[string]string) []dst.Stmt {
-	names := make([]string, 0, len(imports))
-	for name := range imports {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	b.WriteString("package p\n\nimport (\n")
-	for _, name := range names {
-		fmt.Fprintf(&b, "\t%s %s\n", name, strconv.Quote(imports[name]))
-	}
-	b.WriteString(")\n\nfunc _() {\n")
-	b.WriteString(src)
-	b.WriteString("\n}\n")
-	key := b.String()
+	key := snippetFile(imports, "func _() {\n"+src+"\n}\n")
 	parsed, ok := snippets.Load(key)
 	if !ok {
 		parsed, _ = snippets.LoadOrStore(key, parseSnippet(key, imports))
@@ -181,7 +168,27 @@ func Snippet(src string, imports map[string]string) []dst.Stmt {
 // cache of pure functions of their key, safe to share.
 var snippets sync.Map
 
-func parseSnippet(src string, imports map[string]string) []dst.Stmt {
+// snippetFile returns the source of a file of package p that imports
+// imports (name to path, in the order of the names) and holds decls.
+func snippetFile(imports map[string]string, decls string) string {
+	names := make([]string, 0, len(imports))
+	for name := range imports {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("package p\n\nimport (\n")
+	for _, name := range names {
+		fmt.Fprintf(&b, "\t%s %s\n", name, strconv.Quote(imports[name]))
+	}
+	b.WriteString(")\n\n")
+	b.WriteString(decls)
+	return b.String()
+}
+
+// parseSnippetFile parses the source snippetFile made, resolving each
+// import path to the name imports gives it.
+func parseSnippetFile(src string, imports map[string]string) *dst.File {
 	paths := map[string]string{}
 	for name, path := range imports {
 		paths[path] = name
@@ -191,6 +198,11 @@ func parseSnippet(src string, imports map[string]string) []dst.Stmt {
 	if err != nil {
 		panic(fmt.Sprintf("snippet %q: %v", src, err))
 	}
+	return f
+}
+
+func parseSnippet(src string, imports map[string]string) []dst.Stmt {
+	f := parseSnippetFile(src, imports)
 	for _, d := range f.Decls {
 		if fd, ok := d.(*dst.FuncDecl); ok {
 			stmts := fd.Body.List
@@ -253,32 +265,11 @@ func ReplaceNode(x *Fix, n ast.Node, repl dst.Node) bool {
 // syntax whose qualified identifiers carry their import paths. Each call
 // gets its own copy.
 func FileSnippet(src string, imports map[string]string) []dst.Decl {
-	names := make([]string, 0, len(imports))
-	for name := range imports {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	b.WriteString("package p\n\nimport (\n")
-	for _, name := range names {
-		fmt.Fprintf(&b, "\t%s %s\n", name, strconv.Quote(imports[name]))
-	}
-	b.WriteString(")\n\n")
-	b.WriteString(src)
-	key := b.String()
+	key := snippetFile(imports, src)
 	parsed, ok := fileSnippets.Load(key)
 	if !ok {
-		paths := map[string]string{}
-		for name, path := range imports {
-			paths[path] = name
-		}
-		dec := decorator.NewDecoratorWithImports(token.NewFileSet(), "p", goast.WithResolver(simple.New(paths)))
-		f, err := dec.Parse(key)
-		if err != nil {
-			panic(fmt.Sprintf("snippet %q: %v", src, err))
-		}
 		var decls []dst.Decl
-		for _, d := range f.Decls {
+		for _, d := range parseSnippetFile(key, imports).Decls {
 			if gd, ok := d.(*dst.GenDecl); ok && gd.Tok == token.IMPORT {
 				continue
 			}

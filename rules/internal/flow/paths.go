@@ -245,7 +245,7 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 		}
 		st = w.events(c, c.ChildAt(edge.IfStmt_Cond, -1), st)
 		bst := st
-		if w.testsNoBody(n.Cond) {
+		if w.testsNoBody(n.Cond, token.EQL) {
 			bst.NoBody, bst.EOF = true, true // nothing to read: as good as read
 		}
 		if w.testsNil(n.Cond, token.EQL) {
@@ -261,7 +261,7 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 		}
 		a, fa := w.list(c.ChildAt(edge.IfStmt_Body, -1), bst, deeper(ctx))
 		est := st
-		if w.testsBodyStatus(n.Cond) {
+		if w.testsNoBody(n.Cond, token.NEQ) {
 			est.NoBody, est.EOF = true, true // if resp.StatusCode != http.StatusNoContent { ... }: otherwise, no body
 		}
 		if w.testsNil(n.Cond, token.NEQ) {
@@ -452,18 +452,24 @@ func (w *Paths) guardedDefer(n *ast.IfStmt) (*ast.DeferStmt, bool) {
 // noBodyStatuses are the statuses whose responses carry no body.
 var noBodyStatuses = map[int64]bool{204: true, 304: true}
 
-// testsNoBody reports whether cond holds only for a status without a
-// body: resp.StatusCode == http.StatusNoContent (or 304), alone or in a
-// ||.
-func (w *Paths) testsNoBody(cond ast.Expr) bool {
-	switch e := ast.Unparen(cond).(type) {
-	case *ast.BinaryExpr:
-		switch e.Op {
-		case token.LOR:
-			return w.testsNoBody(e.X) && w.testsNoBody(e.Y)
-		case token.EQL:
-			return w.isStatusCode(e.X) && w.isNoBodyStatus(e.Y) || w.isStatusCode(e.Y) && w.isNoBodyStatus(e.X)
-		}
+// testsNoBody, with op token.EQL, reports whether cond holds only for a
+// status without a body: resp.StatusCode == http.StatusNoContent (or
+// 304), alone or in a ||; with op token.NEQ, whether it fails only for
+// one: resp.StatusCode != http.StatusNoContent, alone or in a &&.
+func (w *Paths) testsNoBody(cond ast.Expr, op token.Token) bool {
+	join := token.LOR
+	if op == token.NEQ {
+		join = token.LAND
+	}
+	e, ok := ast.Unparen(cond).(*ast.BinaryExpr)
+	if !ok {
+		return false
+	}
+	switch e.Op {
+	case join:
+		return w.testsNoBody(e.X, op) && w.testsNoBody(e.Y, op)
+	case op:
+		return w.isStatusCode(e.X) && w.isNoBodyStatus(e.Y) || w.isStatusCode(e.Y) && w.isNoBodyStatus(e.X)
 	}
 	return false
 }
@@ -513,22 +519,6 @@ func selectedObj(info *types.Info, e ast.Expr) types.Object {
 		return info.Uses[e.Sel]
 	}
 	return nil
-}
-
-// testsBodyStatus reports whether cond fails only for a status without a
-// body: resp.StatusCode != http.StatusNoContent (or 304), alone or in a
-// &&.
-func (w *Paths) testsBodyStatus(cond ast.Expr) bool {
-	switch e := ast.Unparen(cond).(type) {
-	case *ast.BinaryExpr:
-		switch e.Op {
-		case token.LAND:
-			return w.testsBodyStatus(e.X) && w.testsBodyStatus(e.Y)
-		case token.NEQ:
-			return w.isStatusCode(e.X) && w.isNoBodyStatus(e.Y) || w.isStatusCode(e.Y) && w.isNoBodyStatus(e.X)
-		}
-	}
-	return false
 }
 
 // casesNoBody reports whether a case of a switch on resp.StatusCode lists
