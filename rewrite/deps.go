@@ -143,11 +143,16 @@ func (e *engine) analyzeDeps(m *Module, work []*packages.Package, list *moduleLi
 	visit = func(p *packages.Package) {
 		for _, path := range sortedImports(p) {
 			q := p.Imports[path]
-			if seen[q] || isStd(q.PkgPath) {
+			if isStd(q.PkgPath) {
 				continue
 			}
-			seen[q] = true
-			visit(q) // its dependencies first
+			if !seen[q] {
+				seen[q] = true
+				visit(q) // its dependencies first
+			}
+			// Whether q is needed is decided for each importer: a reader
+			// helper first reached through a package that does not import
+			// net/http may be reached again through one that does.
 			// A package that imports net/http, or a reader helper (it
 			// imports io or bufio) of one that does: a bounded ReadAll, a
 			// parser, whose summaries say what they do with a body.
