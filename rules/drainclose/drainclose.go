@@ -16,6 +16,7 @@ import (
 	_ "embed"
 	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 	"go/version"
 	"slices"
@@ -134,8 +135,14 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	// stream built on it) is the caller's on the paths that return it,
 	// and still this function's on the others.
 	handsOn := len(own.Returns) > 0 || len(own.Handed) > 0
-	if own.Escapes && (own.EscapesElsewhere || len(own.Handed) == 0) {
-		return // someone else's body
+	if own.Escapes && (own.EscapesElsewhere || own.KeptInReceiver || len(own.Handed) == 0) {
+		// Someone else's body, from where it escapes. An explicit close
+		// before that (a retry loop's, an error path's) is this
+		// function's own, and drains first.
+		if own.EscapesElsewhere && acq.Problem == "" && own.Problem == "" {
+			dc.drainClosesBeforeEscape(f, acq, own)
+		}
+		return
 	}
 	if acq.Problem != "" {
 		// resp, _ := r(req) in a function that hands resp on (a test's
@@ -201,7 +208,12 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		return
 	}
 	// A HEAD request's response has no body: it needs its close, no drain.
-	drain := dc.drain && !own.Stream && !flow.IsHead(dc.info, acq, dc.callees)
+	// A body streamed on some paths is drained only on the paths that
+	// leave it before the stream starts: no deferred drain, which would
+	// run on every path.
+	drainAny := dc.drain && !own.Stream && !flow.IsHead(dc.info, acq, dc.callees)
+	pathwise := len(own.StreamCalls) > 0
+	drain := drainAny && !pathwise
 	inLoop := flow.InsideLoop(acq.Stmt, acq.Fn)
 
 	// A response returned to the caller with its body open is the
@@ -209,7 +221,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	// status or headers) is still this function's to drain.
 	for _, e := range w.Exits {
 		if e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return] && !e.State.Closed && !e.State.Deferred) {
-			dc.fixLostPaths(f, acq, own, w, drain, early != nil || inLoop)
+			dc.fixLostPaths(f, acq, own, w, drainAny, early != nil || inLoop)
 			return
 		}
 	}
@@ -256,7 +268,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 				return
 			}
 		}
-		if drain {
+		if drainAny {
 			for _, c := range w.Closes {
 				if c.NeedDrain {
 					steps = append(steps, dc.insertDrainBefore(c.Stmt, v))
@@ -317,6 +329,10 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		case leaks:
 			steps = append(steps, insertAfterCheck(dc.closeDefer(v)))
 			why = leakWhy
+		}
+		if drainAny {
+			steps, why = dc.drainBeforeStream(own, w, v, steps, why)
+			steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
 		}
 		dc.apply(f, acq, why, steps)
 		return
@@ -510,7 +526,7 @@ func (dc *drainClose) branchDefersApart(acq *flow.Acquisition, own *flow.Body, w
 			return nil, nil, false
 		}
 		for _, e := range from.Exits {
-			if !e.State.EOF && !e.State.NoBody && !e.State.Drained {
+			if e.State.NeedsDrain() && !e.State.Drained {
 				if d.Closure {
 					// defer func() { ...; resp.Body.Close() }(): the
 					// drain goes before the close, in the closure.
@@ -538,7 +554,15 @@ func (dc *drainClose) branchDefersApart(acq *flow.Acquisition, own *flow.Body, w
 // code is wrong there, but not in a way a local edit can be shown to
 // fix.
 func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flow.Body, w *flow.Paths, drain, unsafe bool) {
+	v := acq.Resp.Name()
 	if unsafe || own.Reassigned || len(own.BodyWrites) > 0 {
+		// The returns are left as they are; a close the code makes by
+		// hand (before a retry, on an error path) still drains first:
+		// the body is this function's where it closes it.
+		if drain {
+			steps, why := dc.drainBeforeCloses(w.Closes, v, nil, "")
+			dc.apply(f, acq, why, steps)
+		}
 		return
 	}
 	for _, d := range w.Defers {
@@ -546,8 +570,7 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 			return // closes what the other paths hand on
 		}
 	}
-	v := acq.Resp.Name()
-	branch, ok := dc.branchDefers(acq, own, w, drain)
+	branch, ok := dc.branchDefers(acq, own, w, drain && len(own.StreamCalls) == 0)
 	if !ok {
 		return
 	}
@@ -563,7 +586,7 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 		if !ok || flow.EnclosingFunc(ret) != acq.Fn.Node() || ret.ParentEdgeKind() != edge.BlockStmt_List && ret.ParentEdgeKind() != edge.CaseClause_Body && ret.ParentEdgeKind() != edge.CommClause_Body {
 			return
 		}
-		needDrain := drain && !e.State.EOF && !e.State.NoBody
+		needDrain := drain && e.State.NeedsDrain()
 		if dc.readsTracked(own, e.Return) {
 			stmt := dc.closeDefer(v)
 			if needDrain {
@@ -583,6 +606,89 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 	}
 	steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
 	dc.apply(f, acq, why, steps)
+}
+
+// drainBeforeStream drains the body of a function that streams it on
+// some paths, on the returns reached before the stream starts that leave
+// the body unread (a status the function does not want): the close runs
+// after them, deferred, so a drain right before the return lets the
+// connection survive. A return that still reads the body gets the drain
+// deferred, which runs after it and before the deferred close. The paths
+// that reach the stream get no drain: what is left there may be a quiet
+// stream.
+func (dc *drainClose) drainBeforeStream(own *flow.Body, w *flow.Paths, v string, steps []step, why string) ([]step, string) {
+	for _, e := range w.Exits {
+		if e.Return == nil || own.Handed[e.Return] || own.Returns[e.Return] || e.State.Closed || e.State.Drained || !e.State.NeedsDrain() {
+			continue
+		}
+		ret, ok := w.Fn.FindNode(e.Return)
+		if !ok || flow.EnclosingFunc(ret) != w.Fn.Node() || flow.StmtList(ret) == nil {
+			continue
+		}
+		if dc.readsTracked(own, e.Return) {
+			steps = append(steps, insertBefore(ret, dc.drainDefer(v)))
+		} else {
+			steps = append(steps, insertBefore(ret, dc.drainStmt(v)))
+		}
+		if why == "" {
+			why = fmt.Sprintf("%s.Body is left unread on a return before the stream starts, so its connection is not reused there: drain it before that return", v)
+		}
+	}
+	return steps, why
+}
+
+// drainClosesBeforeEscape drains the body before each explicit close
+// that comes, in source order, after the call and before the first point
+// where the body escapes (stored, kept by a callee, handed to a
+// goroutine): there the function still owns it and is letting it go. A
+// loop that holds the close and the escape, but not the call, may run
+// the escape first, and is left alone.
+func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisition, own *flow.Body) {
+	if !dc.drain || own.Stream || flow.IsHead(dc.info, acq, dc.callees) {
+		return
+	}
+	check, problem := flow.ErrorCheck(acq, own)
+	if problem != "" || check.HandedWithErr.Valid() || check.Early != nil {
+		return
+	}
+	anchor := acq.Stmt
+	if check.Stmt.Valid() {
+		anchor = check.Stmt
+	}
+	w := flow.NewPaths(dc.info, acq.Fn, acq.Resp, own)
+	if check.Guard {
+		body, _ := anchor.FindNode(anchor.Node().(*ast.IfStmt).Body)
+		w.Guarded(anchor, body, flow.PathState{})
+	} else {
+		w.Region(anchor, flow.PathState{})
+	}
+	if w.Problem != "" {
+		return
+	}
+	var before []flow.Close
+	for _, c := range w.Closes {
+		if c.Stmt.Node().End() <= own.EscapePos && !loopApart(c.Stmt, own.EscapePos, acq.Stmt) {
+			before = append(before, c)
+		}
+	}
+	steps, why := dc.drainBeforeCloses(before, acq.Resp.Name(), nil, "")
+	dc.apply(f, acq, why, steps)
+}
+
+// loopApart reports whether a loop holds the statement at c and the
+// position pos but not the statement at call.
+func loopApart(c inspector.Cursor, pos token.Pos, call inspector.Cursor) bool {
+	for p := c.Parent(); p.Valid(); p = p.Parent() {
+		switch n := p.Node().(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return false
+		case *ast.ForStmt, *ast.RangeStmt:
+			if n.Pos() <= pos && pos < n.End() {
+				return !(n.Pos() <= call.Node().Pos() && call.Node().End() <= n.End())
+			}
+		}
+	}
+	return false
 }
 
 // readsTracked reports whether the results of ret use the response, its
@@ -655,14 +761,17 @@ func (dc *drainClose) drainCloseDefer(v string) dst.Stmt {
 	return edit.Snippet(src, map[string]string{"io": "io", "http": match.NetHTTP})[0]
 }
 
-// drainDefer returns defer io.CopyN(io.Discard, v.Body, limit), which
-// binds the Body when it is set up, as defer v.Body.Close() does: for a
-// function that replaces the Body later (resp.Body = io.NopCloser(copy)),
-// set up right after that close, it drains the body the close closes,
-// before it, where the closure of drainCloseDefer would read the
-// replacement.
+// drainDefer returns a deferred bounded drain of v.Body, which binds the
+// Body when it is set up, as defer v.Body.Close() does: for a function
+// that replaces the Body later (resp.Body = io.NopCloser(copy)), set up
+// right after that close, it drains the body the close closes, before
+// it, where the closure of drainCloseDefer would read the replacement.
+// The Body is the closure's argument, and the closure drops CopyN's
+// results, as the other drains do (a bare defer io.CopyN(...) is what
+// errcheck-style linters flag).
 func (dc *drainClose) drainDefer(v string) dst.Stmt {
-	return edit.Snippet(fmt.Sprintf("defer io.CopyN(io.Discard, %s.Body, %d)", v, dc.cfg.DrainLimit), map[string]string{"io": "io"})[0]
+	src := fmt.Sprintf("defer func(body io.Reader) {\n\t_, _ = io.CopyN(io.Discard, body, %d)\n}(%s.Body)", dc.cfg.DrainLimit, v)
+	return edit.Snippet(src, map[string]string{"io": "io"})[0]
 }
 
 // closeDefer returns defer v.Body.Close().

@@ -372,7 +372,12 @@ func (s *Summaries) paramEffect(lf *localFunc, p *types.Var, kind flow.Kind) (fl
 	// the caller follows what the call returns. One that stores it keeps
 	// it; one that returns something built on it (a stream, a decode
 	// function) builds on it: the caller owns the body through that.
-	eff := flow.ParamEffect{Keeps: own.EscapesElsewhere, Builds: own.HandedBuilt && !own.EscapesElsewhere, Stream: own.Stream}
+	eff := flow.ParamEffect{
+		Keeps:           own.EscapesElsewhere || own.KeptInReceiver && own.HandedBuilt,
+		Builds:          own.HandedBuilt && !own.EscapesElsewhere && !own.KeptInReceiver,
+		KeepsInReceiver: own.KeptInReceiver && !own.EscapesElsewhere && !own.HandedBuilt,
+		Stream:          own.Streams(),
+	}
 	first, firstErr := true, true
 	for _, e := range w.Exits {
 		st := flow.State{EOF: e.State.EOF || e.State.Drained, Closed: e.State.Closed || e.State.Deferred}

@@ -24,11 +24,21 @@ const (
 // about the body: which calls close it, read it to its end, hand it on,
 // and whether it leaves the function's hands.
 type Body struct {
-	Escapes    bool   // stored, sent, used by a goroutine, kept by a callee: not this function's
-	EscapeWhy  string // why, for messages
-	Stream     bool   // consumed incrementally, or an upgrade: never drain
-	Reassigned bool   // the variable is assigned again after the call
-	Problem    string // why the function's use of the body cannot be followed
+	Escapes   bool   // stored, sent, used by a goroutine, kept by a callee: not this function's
+	EscapeWhy string // why, for messages
+	// Stream says the body is a stream wherever it goes (an upgrade, a
+	// 101's read-write body, a stream read in a function literal): never
+	// drain it.
+	Stream bool
+	// StreamCalls are the calls that consume the body incrementally (a
+	// Scan or Decode in a loop, a callee that streams it). A path that
+	// has not reached one when it leaves the body unread (a return on a
+	// status before the stream starts) left a finite body behind, which
+	// a drain lets the connection survive; a path that has may leave a
+	// quiet stream, which a drain would wait on.
+	StreamCalls map[*ast.CallExpr]bool
+	Reassigned  bool   // the variable is assigned again after the call
+	Problem     string // why the function's use of the body cannot be followed
 
 	Closes    map[*ast.CallExpr]bool  // calls that close it (v.Body.Close(), a helper that only closes)
 	EOF       map[*ast.CallExpr]bool  // calls that read it to EOF or drain it
@@ -46,6 +56,13 @@ type Body struct {
 	// return of the function: stored, sent, kept by a callee, used by a
 	// goroutine, returned by a function literal.
 	EscapesElsewhere bool
+	// KeptInReceiver says that the function (a method) stores the body in
+	// a field of its receiver, directly or through a method of the
+	// receiver that keeps it there.
+	KeptInReceiver bool
+	// EscapePos is where the body first escapes otherwise than by a
+	// return of the function, in source order.
+	EscapePos token.Pos
 	// BodyWrites are the assignments that replace the response's Body.
 	BodyWrites map[*ast.AssignStmt]bool
 
@@ -76,15 +93,16 @@ func AnalyzeBody(cfg BodyConfig) *Body {
 		cfg.Callees = NoCallees{}
 	}
 	b := &Body{
-		Closes:     map[*ast.CallExpr]bool{},
-		EOF:        map[*ast.CallExpr]bool{},
-		AlsoClose:  map[*ast.CallExpr]bool{},
-		OnError:    map[*ast.CallExpr]State{},
-		Handlers:   map[*ast.CallExpr]bool{},
-		Returns:    map[*ast.ReturnStmt]bool{},
-		Handed:     map[*ast.ReturnStmt]bool{},
-		BodyWrites: map[*ast.AssignStmt]bool{},
-		cfg:        &cfg,
+		Closes:      map[*ast.CallExpr]bool{},
+		EOF:         map[*ast.CallExpr]bool{},
+		AlsoClose:   map[*ast.CallExpr]bool{},
+		OnError:     map[*ast.CallExpr]State{},
+		Handlers:    map[*ast.CallExpr]bool{},
+		Returns:     map[*ast.ReturnStmt]bool{},
+		Handed:      map[*ast.ReturnStmt]bool{},
+		BodyWrites:  map[*ast.AssignStmt]bool{},
+		StreamCalls: map[*ast.CallExpr]bool{},
+		cfg:         &cfg,
 	}
 	t := NewTracker(cfg.Info, cfg.Fn, nil)
 	t.Lenient = true
@@ -93,7 +111,7 @@ func AnalyzeBody(cfg BodyConfig) *Body {
 	t.Track(cfg.Root, cfg.RootKind)
 	t.Run()
 	if t.Escaped != nil {
-		b.escape(t.Escaped.Why)
+		b.escape(t.Escaped.Pos, t.Escaped.Why)
 	}
 	if !b.Stream && cfg.RootKind == KindResp {
 		b.Stream = upgrades(cfg.Info, cfg.Fn)
@@ -101,7 +119,27 @@ func AnalyzeBody(cfg BodyConfig) *Body {
 	return b
 }
 
-func (b *Body) escape(why string) {
+// Streams reports whether the function consumes the body incrementally
+// on some path.
+func (b *Body) Streams() bool { return b.Stream || len(b.StreamCalls) > 0 }
+
+// streamAt records the call at c as one that streams the body. In a
+// function literal the paths of the function do not reach it in order
+// (it runs when called, maybe from a loop), so the body is a stream
+// everywhere.
+func (b *Body) streamAt(c inspector.Cursor) {
+	call, ok := c.Node().(*ast.CallExpr)
+	if !ok || EnclosingFunc(c) != b.cfg.Fn.Node() {
+		b.Stream = true
+		return
+	}
+	b.StreamCalls[call] = true
+}
+
+func (b *Body) escape(pos token.Pos, why string) {
+	if !b.EscapesElsewhere || pos < b.EscapePos {
+		b.EscapePos = pos
+	}
 	b.EscapesElsewhere = true
 	if !b.Escapes {
 		b.Escapes, b.EscapeWhy = true, why
@@ -126,6 +164,82 @@ func (b *Body) handedAt(c inspector.Cursor) bool {
 		b.Escapes, b.EscapeWhy = true, "returned"
 	}
 	return true
+}
+
+// keepInReceiver records that the method stores the body in its
+// receiver: it leaves this function's hands, but not for a place the
+// caller cannot see (see ParamEffect.KeepsInReceiver).
+func (b *Body) keepInReceiver() {
+	b.KeptInReceiver = true
+	if !b.Escapes {
+		b.Escapes, b.EscapeWhy = true, "stored in the receiver"
+	}
+}
+
+// receiver returns the receiver of the function the flow is in, if it
+// is a method.
+func (b *Body) receiver() *types.Var {
+	fd, ok := b.cfg.Fn.Node().(*ast.FuncDecl)
+	if !ok || fd.Recv == nil || len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) != 1 {
+		return nil
+	}
+	v, _ := b.cfg.Info.Defs[fd.Recv.List[0].Names[0]].(*types.Var)
+	return v
+}
+
+// receiverField reports whether lhs is a field of the method's receiver
+// (p.buf).
+func (b *Body) receiverField(lhs ast.Expr) bool {
+	sel, ok := ast.Unparen(lhs).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	id, ok := ast.Unparen(sel.X).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	recv := b.receiver()
+	s, ok := b.cfg.Info.Selections[sel]
+	return recv != nil && ok && s.Kind() == types.FieldVal && b.cfg.Info.Uses[id] == recv
+}
+
+// keptByReceiver follows the receiver of the method call at callCur,
+// which keeps the body in it: the method's own receiver keeps it in
+// turn; a variable declared in the function holds something built on
+// the body from here; any other receiver outlives the call.
+func (b *Body) keptByReceiver(callCur inspector.Cursor, fn *types.Func) {
+	call := callCur.Node().(*ast.CallExpr)
+	b.Handlers[call] = true
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+		if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok {
+			v, _ := b.cfg.Info.Uses[id].(*types.Var)
+			switch {
+			case v == nil:
+			case v == b.receiver():
+				b.keepInReceiver()
+				return
+			case b.declaredInBody(v) && b.tracker.IsLocal(v):
+				b.tracker.Track(v, KindDerived)
+				return
+			}
+		}
+	}
+	if !b.handedAt(callCur) {
+		b.escape(call.Pos(), "kept by "+fn.Name())
+	}
+}
+
+// declaredInBody reports whether v is declared in the body of the
+// function the flow is in (not a parameter, which outlives the call).
+func (b *Body) declaredInBody(v *types.Var) bool {
+	var body *ast.BlockStmt
+	switch n := b.cfg.Fn.Node().(type) {
+	case *ast.FuncDecl:
+		body = n.Body
+	case *ast.FuncLit:
+		body = n.Body
+	}
+	return body != nil && v.Pos() >= body.Pos() && v.Pos() < body.End()
 }
 
 // Tracks reports whether v holds the value or something the flow follows.
@@ -170,12 +284,12 @@ func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
 				b.Closes[call] = true
 			case "Read":
 				if InsideLoop(p.Parent(), fn) {
-					b.Stream = true
+					b.streamAt(p.Parent())
 				}
 			}
 		case KindDerived:
 			if isCall && InsideLoop(p.Parent(), fn) {
-				b.Stream = true // Scan, Decode, ReadString... in a loop
+				b.streamAt(p.Parent()) // Scan, Decode, ReadString... in a loop
 			}
 			if !isCall {
 				if s, ok := info.Selections[sel]; ok && s.Kind() == types.MethodVal {
@@ -189,13 +303,19 @@ func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
 		return true
 	case edge.CallExpr_Fun:
 		if kind == KindDerived && InsideLoop(p, fn) {
-			b.Stream = true // a decode function built on the body, called in a loop
+			b.streamAt(p) // a decode function built on the body, called in a loop
 		}
 		return true
 	case edge.CallExpr_Args:
 		b.argument(cur, p, idx, kind)
 		return true
-	case edge.AssignStmt_Rhs, edge.ValueSpec_Values, edge.SendStmt_Value:
+	case edge.AssignStmt_Rhs:
+		if as := p.Node().(*ast.AssignStmt); len(as.Lhs) == len(as.Rhs) && b.receiverField(as.Lhs[idx]) {
+			b.keepInReceiver() // p.buf = bufio.NewReader(r)
+			return true
+		}
+		return false
+	case edge.ValueSpec_Values, edge.SendStmt_Value:
 		return false
 	case edge.ReturnStmt_Results:
 		if kind == KindResp {
@@ -210,7 +330,7 @@ func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
 			}
 			return true
 		}
-		b.escape("returned")
+		b.escape(cur.Node().Pos(), "returned")
 		return true
 	case edge.KeyValueExpr_Value:
 		b.tracker.Follow(p, kind)
@@ -244,7 +364,7 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 		return
 	}
 	if callCur.ParentEdgeKind() == edge.GoStmt_Call {
-		b.escape("used by a goroutine")
+		b.escape(call.Pos(), "used by a goroutine")
 		return
 	}
 	if _, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
@@ -272,16 +392,20 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 		}
 		if eff, ok := b.cfg.Callees.Param(fn.Origin(), pidx); ok {
 			switch {
+			case eff.KeepsInReceiver && !eff.Keeps:
+				// tp.Parse(resp.Body): the receiver holds the body now.
+				b.keptByReceiver(callCur, fn)
+				return
 			case eff.Keeps:
 				if !b.handedAt(callCur) {
-					b.escape("kept by " + fn.Name())
+					b.escape(call.Pos(), "kept by "+fn.Name())
 				}
 				return
 			case eff.Builds:
 				// stream.New(resp.Body): what the call returns holds the
 				// body; where it goes, the body goes.
 				if eff.Stream {
-					b.Stream = true
+					b.streamAt(callCur)
 				}
 				b.Handlers[call] = true
 				if !deferred {
@@ -289,7 +413,7 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 				}
 				return
 			case eff.Stream:
-				b.Stream = true
+				b.streamAt(callCur)
 			}
 			switch {
 			case eff.All.EOF && eff.All.Closed:
@@ -319,7 +443,7 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 			return
 		}
 		if !b.handedAt(callCur) {
-			b.escape("handed to a function value")
+			b.escape(call.Pos(), "handed to a function value")
 		}
 		return
 	}

@@ -32,6 +32,12 @@ type ParamEffect struct {
 	// else: the caller owns the body through what the call returns, and
 	// follows that result as it follows its own derived values.
 	Builds bool
+	// KeepsInReceiver says that the method keeps the body in its receiver
+	// (a field of it, or through another method of it that does) and
+	// nowhere else: the caller follows the receiver as something built
+	// on the body (a parser that holds the reader, a decoder reset onto
+	// it), so a local receiver keeps it no longer than the caller does.
+	KeepsInReceiver bool
 	// Stream says that the function consumes the body incrementally (a
 	// loop over a Scanner, a Decoder, Read): it is never drained.
 	Stream bool

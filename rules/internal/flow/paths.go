@@ -22,11 +22,20 @@ type PathState struct {
 	// NoBody: on this path the response has no body to read (a 204 or a
 	// 304, tested), so closing it without a drain loses nothing.
 	NoBody bool
+	// Streamed: on some path to here the body may have been consumed as
+	// a stream (Body.StreamCalls), so what is left of it may be a quiet
+	// stream that a drain would wait on.
+	Streamed bool
 }
 
+// meet is what holds at a point that paths in states a and b both reach.
 func meet(a, b PathState) PathState {
-	return PathState{a.Closed && b.Closed, a.EOF && b.EOF, a.Deferred && b.Deferred, a.Drained && b.Drained, a.NoBody && b.NoBody}
+	return PathState{a.Closed && b.Closed, a.EOF && b.EOF, a.Deferred && b.Deferred, a.Drained && b.Drained, a.NoBody && b.NoBody, a.Streamed || b.Streamed}
 }
+
+// NeedsDrain says whether a path in state st leaves a finite body unread:
+// one a drain lets the connection survive.
+func (st PathState) NeedsDrain() bool { return !st.EOF && !st.NoBody && !st.Streamed }
 
 // An Exit is a point where the function loses the body, with what is
 // known there.
@@ -342,6 +351,11 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 		}
 		return out, true
 	case *ast.ForStmt, *ast.RangeStmt:
+		if w.streamsIn(n) {
+			// A loop that streams the body: from its second iteration
+			// on, every point in it comes after the stream started.
+			st.Streamed = true
+		}
 		var body inspector.Cursor
 		for x := range c.Children() {
 			if _, ok := x.Node().(*ast.BlockStmt); ok {
@@ -404,6 +418,22 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 	default:
 		return w.events(c, c, st), true
 	}
+}
+
+// streamsIn reports whether one of the calls that stream the body is
+// under n.
+func (w *Paths) streamsIn(n ast.Node) bool {
+	if len(w.Own.StreamCalls) == 0 {
+		return false
+	}
+	found := false
+	ast.Inspect(n, func(x ast.Node) bool {
+		if call, ok := x.(*ast.CallExpr); ok && w.Own.StreamCalls[call] {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // returnsErr says whether a return statement returns a non-nil error: 1
@@ -680,8 +710,11 @@ func (w *Paths) events(stmt, c inspector.Cursor, st PathState) PathState {
 		if !ok {
 			return
 		}
+		if w.Own.StreamCalls[call] {
+			st.Streamed = true
+		}
 		if w.Own.Closes[call] {
-			w.Closes = append(w.Closes, Close{Stmt: listStmt, NeedDrain: !st.EOF && !st.NoBody})
+			w.Closes = append(w.Closes, Close{Stmt: listStmt, NeedDrain: st.NeedsDrain()})
 			st.Closed = true
 		}
 		if w.Own.EOF[call] {
