@@ -226,6 +226,20 @@ func TestBehaviour(t *testing.T) {
 		fixes:   []string{"drainclose"},
 		runs:    []behaviourRun{losesAll(seqWorkload("")), losesAll(concWorkload(""))},
 	}, {
+		// A retry loop closing each failed response unread, in a
+		// function that hands the body of a 200 on.
+		program: "retry_close",
+		flags:   []string{"-rules=drainclose"},
+		fixes:   []string{"drainclose"},
+		runs:    []behaviourRun{losesAll(seqWorkload("")), losesAll(concWorkload(""))},
+	}, {
+		// A status return before a stream: drained there, the stream
+		// path only closed.
+		program: "status_before_stream",
+		flags:   []string{"-rules=drainclose"},
+		fixes:   []string{"drainclose"},
+		runs:    []behaviourRun{losesAll(seqWorkload("")), losesAll(concWorkload(""))},
+	}, {
 		// Seed 001, misuse two: http.Get from concurrent workers.
 		program: "get_workers",
 		flags:   []string{"-rules=defaultclient"},

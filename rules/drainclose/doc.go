@@ -36,6 +36,9 @@
 // after the error check (the drain flag forces either behaviour). Bodies
 // consumed as streams (a Scanner, a Decoder or Read in a loop, anything
 // built on the body used in a loop, an upgraded connection) are closed,
-// never drained. A defer in a loop, an ignored error, and whatever cannot
+// never drained, except on the returns reached before the stream starts.
+// An explicit close before the body escapes drains first. A struct that
+// embeds *http.Response is a response where the summary of the function
+// that returns it says its body is handed on open. A defer in a loop, an ignored error, and whatever cannot
 // be shown safe are reported instead.
 package drainclose

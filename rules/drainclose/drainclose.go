@@ -110,6 +110,10 @@ type drainClose struct {
 	cfg     *config.Config
 	callees *facts.Summaries
 	drain   bool // in the file at hand
+	// wrapped says that the response at hand is an API library's struct
+	// embedding the *http.Response: the deferred drain-close takes its
+	// Body, not the response.
+	wrapped bool
 }
 
 // step is one edit of a fix.
@@ -127,6 +131,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	}
 	name := flow.CalleeName(acq.Call)
 	v := acq.Resp.Name()
+	dc.wrapped = !match.IsResponsePtr(acq.Resp.Type())
 	own := flow.AnalyzeBody(flow.BodyConfig{
 		Info: dc.info, Fn: acq.Fn, Root: acq.Resp, RootKind: flow.KindResp,
 		After: acq.Stmt.Node().End(), Callees: dc.callees,
@@ -139,7 +144,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		// Someone else's body, from where it escapes. An explicit close
 		// before that (a retry loop's, an error path's) is this
 		// function's own, and drains first.
-		if own.EscapesElsewhere && acq.Problem == "" && own.Problem == "" {
+		if own.EscapesElsewhere && !own.KeptInReceiver && acq.Problem == "" && own.Problem == "" {
 			dc.drainClosesBeforeEscape(f, acq, own)
 		}
 		return
@@ -637,14 +642,17 @@ func (dc *drainClose) drainBeforeStream(own *flow.Body, w *flow.Paths, v string,
 	return steps, why
 }
 
-// drainClosesBeforeEscape drains the body before each explicit close
-// that comes, in source order, after the call and before the first point
-// where the body escapes (stored, kept by a callee, handed to a
-// goroutine): there the function still owns it and is letting it go. A
-// loop that holds the close and the escape, but not the call, may run
-// the escape first, and is left alone.
+// drainClosesBeforeEscape fixes what a function whose body escapes (it
+// is stored, kept by a callee, handed to a goroutine) does with it before
+// that point, in source order, where the function still owns it: an
+// explicit close there (a retry loop's, an error path's) drains first,
+// and a return there that leaves the body neither closed nor handed on
+// (an error path of a function that wraps the body for its caller on
+// success) closes it, and drains it if it is unread. A loop that holds
+// the close or return and the escape, but not the call, may run the
+// escape first, and is left alone.
 func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisition, own *flow.Body) {
-	if !dc.drain || own.Stream || flow.IsHead(dc.info, acq, dc.callees) {
+	if own.Reassigned || len(own.BodyWrites) > 0 {
 		return
 	}
 	check, problem := flow.ErrorCheck(acq, own)
@@ -665,13 +673,45 @@ func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisitio
 	if w.Problem != "" {
 		return
 	}
-	var before []flow.Close
-	for _, c := range w.Closes {
-		if c.Stmt.Node().End() <= own.EscapePos && !loopApart(c.Stmt, own.EscapePos, acq.Stmt) {
-			before = append(before, c)
-		}
+	v := acq.Resp.Name()
+	drain := dc.drain && !own.Stream && !flow.IsHead(dc.info, acq, dc.callees)
+	before := func(n ast.Node, c inspector.Cursor) bool {
+		return n.End() <= own.EscapePos && !loopApart(c, own.EscapePos, acq.Stmt)
 	}
-	steps, why := dc.drainBeforeCloses(before, acq.Resp.Name(), nil, "")
+	var steps []step
+	var why string
+	if drain {
+		var closes []flow.Close
+		for _, c := range w.Closes {
+			if before(c.Stmt.Node(), c.Stmt) {
+				closes = append(closes, c)
+			}
+		}
+		steps, why = dc.drainBeforeCloses(closes, v, nil, "")
+	}
+	for _, e := range w.Exits {
+		if e.Return == nil || own.Handed[e.Return] || own.Returns[e.Return] || e.State.Closed || e.State.Deferred {
+			continue
+		}
+		ret, ok := acq.Fn.FindNode(e.Return)
+		if !ok || flow.EnclosingFunc(ret) != acq.Fn.Node() || flow.StmtList(ret) == nil || !before(e.Return, ret) {
+			continue
+		}
+		needDrain := drain && e.State.NeedsDrain()
+		if dc.readsTracked(own, e.Return) {
+			stmt := dc.closeDefer(v)
+			if needDrain {
+				stmt = dc.drainCloseDefer(v)
+			}
+			steps = append(steps, insertBefore(ret, stmt))
+		} else {
+			if needDrain {
+				steps = append(steps, insertBefore(ret, dc.drainStmt(v)))
+			}
+			steps = append(steps, insertBefore(ret, dc.closeStmt(v)))
+		}
+		why = fmt.Sprintf("%s.Body is handed on past this function on some paths, but returned neither closed nor handed on on others, so its connection is never reused there: close it before those returns", v)
+	}
 	dc.apply(f, acq, why, steps)
 }
 
@@ -700,7 +740,7 @@ func (dc *drainClose) readsTracked(own *flow.Body, ret *ast.ReturnStmt) bool {
 			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name != "Body" {
 				// resp.Status, resp.Header: the response's metadata, which
 				// a closed body leaves as it was.
-				if id, ok := sel.X.(*ast.Ident); ok && match.IsResponsePtr(dc.info.TypeOf(id)) {
+				if id, ok := sel.X.(*ast.Ident); ok && match.IsResponseLike(dc.info.TypeOf(id)) {
 					if s, ok := dc.info.Selections[sel]; ok && s.Kind() == types.FieldVal {
 						return false
 					}
@@ -757,6 +797,12 @@ func (dc *drainClose) apply(f *edit.File, acq *flow.Acquisition, why string, ste
 
 // drainCloseDefer returns the deferred drain-then-close of v's body.
 func (dc *drainClose) drainCloseDefer(v string) dst.Stmt {
+	if dc.wrapped {
+		// Bound when the defer is set up, as defer v.Body.Close() binds
+		// it; the wrapper's type may have no name usable here.
+		src := fmt.Sprintf("defer func(body io.ReadCloser) {\n\t_, _ = io.CopyN(io.Discard, body, %[2]d)\n\t_ = body.Close()\n}(%[1]s.Body)", v, dc.cfg.DrainLimit)
+		return edit.Snippet(src, map[string]string{"io": "io"})[0]
+	}
 	src := fmt.Sprintf("defer func(%[1]s *http.Response) {\n\t_, _ = io.CopyN(io.Discard, %[1]s.Body, %[2]d)\n\t_ = %[1]s.Body.Close()\n}(%[1]s)", v, dc.cfg.DrainLimit)
 	return edit.Snippet(src, map[string]string{"io": "io", "http": match.NetHTTP})[0]
 }

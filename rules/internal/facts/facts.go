@@ -13,6 +13,7 @@ package facts
 import (
 	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 	"path/filepath"
 	"reflect"
@@ -21,6 +22,7 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/httpfix/httpfix/rules/internal/flow"
@@ -219,7 +221,7 @@ func worthSummary(fn *types.Func) bool {
 // mayBeBody reports whether a parameter of type t may be handed a
 // response or a body.
 func mayBeBody(t types.Type) bool {
-	if match.IsResponsePtr(t) {
+	if match.IsResponseLike(t) {
 		return true
 	}
 	_, isIface := types.Unalias(t).Underlying().(*types.Interface)
@@ -230,7 +232,7 @@ func mayBeBody(t types.Type) bool {
 // or -1.
 func returnsResponse(sig *types.Signature) int {
 	for i := 0; i < sig.Results().Len(); i++ {
-		if match.IsResponsePtr(sig.Results().At(i).Type()) {
+		if match.IsResponseLike(sig.Results().At(i).Type()) {
 			return i
 		}
 	}
@@ -332,7 +334,7 @@ func (s *Summaries) summary(lf *localFunc) {
 			continue
 		}
 		kind := flow.KindBody
-		if match.IsResponsePtr(p.Type()) {
+		if match.IsResponseLike(p.Type()) {
 			kind = flow.KindResp
 		}
 		if eff, ok := s.paramEffect(lf, p, kind); ok {
@@ -400,11 +402,75 @@ func (s *Summaries) paramEffect(lf *localFunc, p *types.Var, kind flow.Kind) (fl
 	return eff, true
 }
 
+// spentVars returns the local variables of the function that only ever
+// hold responses their callees have read or closed (ResultDone): every
+// assignment to them is from such a call.
+func (s *Summaries) spentVars(lf *localFunc) map[*types.Var]bool {
+	spent := map[*types.Var]bool{}
+	other := map[*types.Var]bool{}
+	for c := range lf.cur.Preorder((*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil)) {
+		var lhs []ast.Expr
+		var rhs []ast.Expr
+		switch n := c.Node().(type) {
+		case *ast.AssignStmt:
+			lhs, rhs = n.Lhs, n.Rhs
+		case *ast.ValueSpec:
+			for _, id := range n.Names {
+				lhs = append(lhs, id)
+			}
+			rhs = n.Values
+		}
+		var kind flow.ResultKind = flow.ResultUnknown
+		ri := -1
+		if len(rhs) == 1 {
+			if call, ok := ast.Unparen(rhs[0]).(*ast.CallExpr); ok {
+				if idx, n := flow.ResponseIndex(s.info, call); idx >= 0 && n == len(lhs) {
+					ri, kind = idx, s.Result(match.CalleeFunc(s.info, call))
+				}
+			}
+		}
+		for i, l := range lhs {
+			id, ok := ast.Unparen(l).(*ast.Ident)
+			if !ok {
+				continue
+			}
+			v, ok := s.info.ObjectOf(id).(*types.Var)
+			if !ok || !match.IsResponseLike(v.Type()) {
+				continue
+			}
+			if i == ri && kind == flow.ResultDone {
+				spent[v] = true
+			} else {
+				other[v] = true
+			}
+		}
+	}
+	for v := range other {
+		delete(spent, v)
+	}
+	return spent
+}
+
 // resultKind says what the responses the function returns (at result
 // index ri of n) are, and whether they all answer HEAD requests.
 func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool) {
 	// The state of each owned response at each return that hands it back.
 	done := map[*ast.ReturnStmt]map[*types.Var]bool{}
+	// partly: returns where the body is closed on some paths and open on
+	// others (if v != nil { defer resp.Body.Close(); decode(v) }).
+	partly := map[*ast.ReturnStmt]map[*types.Var]bool{}
+	// handed: returns that hand back something built on an owned
+	// response (an API library's wrapper of it), with what is done to
+	// the body there.
+	type handedAt struct {
+		own  *flow.Body
+		done bool
+		part bool
+	}
+	handed := map[*ast.ReturnStmt][]handedAt{}
+	// errBranch: the returns in the error check of a call that returned
+	// an owned response, where the error is the call's.
+	errBranch := map[*ast.ReturnStmt]bool{}
 	headVar := map[*types.Var]bool{}
 	headAll, returned := true, false
 	for _, acq := range flow.Acquisitions(s.info, lf.cur, s) {
@@ -415,8 +481,8 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 			headVar[acq.Resp] = true
 		}
 		own := flow.AnalyzeBody(flow.BodyConfig{Info: s.info, Fn: lf.cur, Root: acq.Resp, RootKind: flow.KindResp, After: acq.Stmt.Node().End(), Callees: s})
-		if own.Escapes || own.Problem != "" {
-			continue
+		if own.EscapesElsewhere || own.KeptInReceiver || own.Problem != "" {
+			continue // stored, kept: not what the function returns
 		}
 		// Without an error check (return resp, err right away), the paths
 		// start at the call.
@@ -443,84 +509,98 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 		if w.Problem != "" {
 			continue
 		}
+		if check.Stmt.Valid() && !check.Guard {
+			// if err != nil { return resp, err }: a response the call
+			// returned with its error, which the call's contract (that of
+			// net/http's Client.Do) leaves nothing to close on.
+			ifs := check.Stmt.Node().(*ast.IfStmt)
+			ast.Inspect(ifs.Body, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.FuncLit:
+					return false
+				case *ast.ReturnStmt:
+					errBranch[n] = true
+					if own.Returns[n] {
+						if done[n] == nil {
+							done[n] = map[*types.Var]bool{}
+						}
+						done[n][acq.Resp] = true
+					}
+					if own.Handed[n] {
+						handed[n] = append(handed[n], handedAt{own: own, done: true})
+					}
+				}
+				return true
+			})
+		}
 		for _, e := range w.Exits {
-			if e.Return != nil && own.Returns[e.Return] {
+			if e.Return == nil {
+				continue
+			}
+			closed := e.State.Closed || e.State.Deferred || e.State.EOF
+			part := !closed && e.State.SomeClosed && !s.closedOnlyOnError(lf, w, e.Return)
+			if own.Returns[e.Return] {
 				if done[e.Return] == nil {
 					done[e.Return] = map[*types.Var]bool{}
+					partly[e.Return] = map[*types.Var]bool{}
 				}
-				done[e.Return][acq.Resp] = e.State.Closed || e.State.Deferred || e.State.EOF
+				done[e.Return][acq.Resp] = closed
+				partly[e.Return][acq.Resp] = part
+			}
+			if own.Handed[e.Return] {
+				handed[e.Return] = append(handed[e.Return], handedAt{own: own, done: closed, part: part})
 			}
 		}
 	}
+	spent := s.spentVars(lf)
+	self := s.info.Defs[lf.decl.Name]
+	// built says what a return that hands back something built on an
+	// owned response (return newResponse(resp), err) hands back.
+	built := func(r *ast.ReturnStmt, e ast.Expr) (flow.ResultKind, bool) {
+		for _, h := range handed[r] {
+			if !mentionsTracked(s.info, e, h.own) {
+				continue
+			}
+			switch {
+			case h.done:
+				return flow.ResultDone, true
+			case h.part:
+				return flow.ResultMixed, true
+			}
+			return flow.ResultLive, true
+		}
+		return 0, false
+	}
+	// The returns of an error that the function has tested (if err !=
+	// nil { return resp, err }) hand back what net/http's contract says a
+	// caller need not close: what the function is to its callers is what
+	// the other returns hand back, if there are any.
+	sig := self.(*types.Func).Signature()
+	errIdx := -1
+	if sig.Results().Len() > 0 && match.IsError(sig.Results().At(sig.Results().Len()-1).Type()) {
+		errIdx = sig.Results().Len() - 1
+	}
+	rk := &returnKinds{self: self.(*types.Func), headVar: headVar, done: done, partly: partly, spent: spent, built: built}
 	kinds := map[flow.ResultKind]bool{}
+	errKinds := map[flow.ResultKind]bool{}
 	for c := range lf.cur.Preorder((*ast.ReturnStmt)(nil), (*ast.FuncLit)(nil)) {
 		r, ok := c.Node().(*ast.ReturnStmt)
 		if !ok || !inFunc(c, lf.cur) {
 			continue
 		}
-		var e ast.Expr
-		switch {
-		case len(r.Results) == n:
-			e = ast.Unparen(r.Results[ri])
-		case len(r.Results) == 1:
-			// return c.Do(req): what the callee returns.
-			if call, ok := ast.Unparen(r.Results[0]).(*ast.CallExpr); ok {
-				kinds[s.Result(match.CalleeFunc(s.info, call))] = true
-				returned = true
-				headAll = headAll && flow.IsHead(s.info, &flow.Acquisition{Fn: lf.cur, Call: call}, s)
-			} else {
-				kinds[flow.ResultUnknown] = true
-			}
-			continue
-		default:
-			kinds[flow.ResultUnknown] = true // a bare return of named results
+		k, ok := s.returnKind(lf, r, ri, n, rk, &headAll)
+		if !ok {
 			continue
 		}
-		switch x := e.(type) {
-		case *ast.Ident:
-			if x.Name == "nil" {
-				if _, ok := s.info.Uses[x].(*types.Nil); ok {
-					continue
-				}
-			}
-			v, _ := s.info.Uses[x].(*types.Var)
-			returned = true
-			headAll = headAll && v != nil && headVar[v]
-			switch {
-			case v == nil:
-				kinds[flow.ResultUnknown] = true
-			case isParam(lf.decl, s.info, v):
-				kinds[flow.ResultLive] = true // handed through
-			default:
-				d, ok := done[r][v]
-				switch {
-				case !ok:
-					kinds[flow.ResultUnknown] = true
-				case d:
-					kinds[flow.ResultDone] = true
-				default:
-					kinds[flow.ResultLive] = true
-				}
-			}
-		case *ast.UnaryExpr:
-			returned, headAll = true, false
-			if lit, ok := x.X.(*ast.CompositeLit); ok && match.IsNamed(s.info.TypeOf(lit), match.NetHTTP, "Response") {
-				kinds[flow.ResultBuilt] = true
-			} else {
-				kinds[flow.ResultUnknown] = true
-			}
-		case *ast.CallExpr:
-			returned = true
-			headAll = headAll && flow.IsHead(s.info, &flow.Acquisition{Fn: lf.cur, Call: x}, s)
-			if idx, _ := flow.ResponseIndex(s.info, x); idx >= 0 {
-				kinds[s.Result(match.CalleeFunc(s.info, x))] = true
-			} else {
-				kinds[flow.ResultUnknown] = true
-			}
-		default:
-			returned, headAll = true, false
-			kinds[flow.ResultUnknown] = true
+		returned = true
+		if errBranch[r] || errIdx >= 0 && len(r.Results) == n && s.testedError(c, r.Results[errIdx]) {
+			errKinds[k] = true
+			continue
 		}
+		kinds[k] = true
+	}
+	if len(kinds) == 0 {
+		kinds = errKinds
 	}
 	head := returned && headAll
 	switch {
@@ -536,6 +616,181 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 		return flow.ResultDone, head
 	}
 	return flow.ResultBuilt, head
+}
+
+// returnKind says what the return r hands back as result ri (of n), and
+// whether it hands back a response at all (not nil). It clears *headAll
+// unless that response answers a HEAD request.
+func (s *Summaries) returnKind(lf *localFunc, r *ast.ReturnStmt, ri, n int, rk *returnKinds, headAll *bool) (flow.ResultKind, bool) {
+	var e ast.Expr
+	switch {
+	case len(r.Results) == n:
+		e = ast.Unparen(r.Results[ri])
+	case len(r.Results) == 1:
+		// return c.Do(req): what the callee returns.
+		call, ok := ast.Unparen(r.Results[0]).(*ast.CallExpr)
+		if !ok {
+			return flow.ResultUnknown, true
+		}
+		e = call
+	default:
+		return flow.ResultUnknown, true // a bare return of named results
+	}
+	switch x := e.(type) {
+	case *ast.Ident:
+		if x.Name == "nil" {
+			if _, ok := s.info.Uses[x].(*types.Nil); ok {
+				return 0, false
+			}
+		}
+		v, _ := s.info.Uses[x].(*types.Var)
+		*headAll = *headAll && v != nil && rk.headVar[v]
+		switch {
+		case v == nil:
+			return flow.ResultUnknown, true
+		case isParam(lf.decl, s.info, v):
+			return flow.ResultLive, true // handed through
+		}
+		d, ok := rk.done[r][v]
+		switch {
+		case ok && d:
+			return flow.ResultDone, true
+		case ok && rk.partly[r][v]:
+			return flow.ResultMixed, true
+		case ok:
+			return flow.ResultLive, true
+		case rk.spent[v]:
+			// resp, err := c.Do(req, &v): a response the callee has
+			// already read or closed.
+			return flow.ResultDone, true
+		}
+		if k, ok := rk.built(r, x); ok {
+			return k, true // response := newResponse(resp)
+		}
+		return flow.ResultUnknown, true
+	case *ast.UnaryExpr:
+		*headAll = false
+		if lit, ok := x.X.(*ast.CompositeLit); ok && match.IsNamed(s.info.TypeOf(lit), match.NetHTTP, "Response") {
+			return flow.ResultBuilt, true
+		}
+		if k, ok := rk.built(r, x); ok {
+			return k, true // &Response{Response: resp}
+		}
+		return flow.ResultUnknown, true
+	case *ast.CallExpr:
+		*headAll = *headAll && flow.IsHead(s.info, &flow.Acquisition{Fn: lf.cur, Call: x}, s)
+		if k, ok := rk.built(r, x); ok {
+			return k, true // newResponse(resp)
+		}
+		callee := match.CalleeFunc(s.info, x)
+		if callee != nil && callee.Origin() == rk.self {
+			return 0, false // recursion: what the other returns hand back
+		}
+		if idx, _ := flow.ResponseIndex(s.info, x); idx >= 0 {
+			return s.Result(callee), true
+		}
+		return flow.ResultUnknown, true
+	}
+	*headAll = false
+	return flow.ResultUnknown, true
+}
+
+// closedOnlyOnError reports whether every close of the body the walk w
+// saw is under an if that tests the error ret returns to be non-nil
+// (if err != nil { defer resp.Body.Close(); ... }; return resp, err): the
+// body is then closed exactly where the caller gets an error, as
+// net/http's Client.Do leaves it, and open where it does not.
+func (s *Summaries) closedOnlyOnError(lf *localFunc, w *flow.Paths, ret *ast.ReturnStmt) bool {
+	sig := s.info.Defs[lf.decl.Name].(*types.Func).Signature()
+	n := sig.Results().Len()
+	if n == 0 || len(ret.Results) != n || !match.IsError(sig.Results().At(n-1).Type()) {
+		return false
+	}
+	e := ret.Results[n-1]
+	var at []inspector.Cursor
+	for _, c := range w.Closes {
+		at = append(at, c.Stmt)
+	}
+	for _, d := range w.Defers {
+		at = append(at, d.Stmt)
+	}
+	for _, c := range at {
+		if !s.testedError(c, e) {
+			return false
+		}
+	}
+	return len(at) > 0
+}
+
+// testedError reports whether e, the error a return at ret hands back,
+// is a variable that an if around the return has tested to be non-nil
+// (if err != nil { ... return resp, err }).
+func (s *Summaries) testedError(ret inspector.Cursor, e ast.Expr) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := s.info.Uses[id].(*types.Var)
+	if !ok {
+		return false
+	}
+	for c := ret; c.Valid(); c = c.Parent() {
+		switch n := c.Node().(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return false
+		case *ast.BlockStmt:
+			ifs, ok := c.Parent().Node().(*ast.IfStmt)
+			if !ok || c.ParentEdgeKind() != edge.IfStmt_Body {
+				continue
+			}
+			if b, ok := ast.Unparen(ifs.Cond).(*ast.BinaryExpr); ok && b.Op == token.NEQ {
+				x, y := ast.Unparen(b.X), ast.Unparen(b.Y)
+				if isNilExpr(s.info, x) {
+					x, y = y, x
+				}
+				if xid, ok := x.(*ast.Ident); ok && s.info.Uses[xid] == v && isNilExpr(s.info, y) {
+					return true
+				}
+			}
+			_ = n
+		}
+	}
+	return false
+}
+
+// returnKinds is what resultKind knows of the returns of a function.
+type returnKinds struct {
+	self    *types.Func
+	headVar map[*types.Var]bool
+	done    map[*ast.ReturnStmt]map[*types.Var]bool
+	partly  map[*ast.ReturnStmt]map[*types.Var]bool
+	spent   map[*types.Var]bool
+	built   func(*ast.ReturnStmt, ast.Expr) (flow.ResultKind, bool)
+}
+
+// mentionsTracked reports whether e uses a variable that the flow own
+// follows.
+func mentionsTracked(info *types.Info, e ast.Expr, own *flow.Body) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if v, ok := info.Uses[id].(*types.Var); ok && own.Tracks(v) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// isNilExpr reports whether e is the predeclared nil.
+func isNilExpr(info *types.Info, e ast.Expr) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	_, isNil := info.Uses[id].(*types.Nil)
+	return isNil
 }
 
 // inFunc reports whether the node at c belongs to the function at fn

@@ -64,16 +64,24 @@ func ResponseIndex(info *types.Info, call *ast.CallExpr) (int, int) {
 	}
 	if tuple, ok := tv.Type.(*types.Tuple); ok {
 		for i := 0; i < tuple.Len(); i++ {
-			if match.IsResponsePtr(tuple.At(i).Type()) {
+			if match.IsResponseLike(tuple.At(i).Type()) {
 				return i, tuple.Len()
 			}
 		}
 		return -1, tuple.Len()
 	}
-	if match.IsResponsePtr(tv.Type) {
+	if match.IsResponseLike(tv.Type) {
 		return 0, 1
 	}
 	return -1, 1
+}
+
+// resultType returns the type of result idx of a call of type t.
+func resultType(t types.Type, idx int) types.Type {
+	if tuple, ok := t.(*types.Tuple); ok {
+		return tuple.At(idx).Type()
+	}
+	return t
 }
 
 func acquisition(info *types.Info, fn, cur inspector.Cursor, call *ast.CallExpr, callees Callees) *Acquisition {
@@ -86,9 +94,21 @@ func acquisition(info *types.Info, fn, cur inspector.Cursor, call *ast.CallExpr,
 		return nil // a recorded response: no connection behind it
 	}
 	for _, a := range call.Args {
-		if match.IsResponsePtr(info.TypeOf(a)) {
+		if match.IsResponseLike(info.TypeOf(a)) {
 			// found, resp, err := requireNotFoundOrOK(resp): the same
 			// response handed through a function, not a new one.
+			return nil
+		}
+	}
+	if tv := info.Types[call]; !match.IsResponsePtr(resultType(tv.Type, idx)) {
+		// An API library's response type (a struct embedding the
+		// *http.Response) is the caller's only where the library's
+		// summary says it is handed on open, or spent only on the paths
+		// that fail (go-github's BareDo, for its Do). A Do(req, v) that
+		// closes the body when it decodes into v and leaves it open
+		// otherwise (Mixed) says nothing its callers can act on: they are
+		// left to its documented contract.
+		if callee == nil || callees.Result(callee.Origin()) != ResultLive {
 			return nil
 		}
 	}

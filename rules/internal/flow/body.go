@@ -275,6 +275,11 @@ func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
 			if isCall && sel.Sel.Name == "Write" {
 				b.EOF[call] = true // Response.Write copies the body out
 			}
+			if s, ok := info.Selections[sel]; ok && s.Kind() == types.FieldVal && match.IsResponsePtr(s.Type()) {
+				// wrapped.Response: the *http.Response a wrapper embeds
+				// is the same response.
+				b.tracker.Follow(p, KindResp)
+			}
 		case KindBody:
 			if !isCall {
 				return true

@@ -26,12 +26,23 @@ type PathState struct {
 	// a stream (Body.StreamCalls), so what is left of it may be a quiet
 	// stream that a drain would wait on.
 	Streamed bool
+	// SomeClosed: on some path to here the body was closed, or its close
+	// deferred (a function that closes it only when asked to decode it).
+	SomeClosed bool
 }
 
 // meet is what holds at a point that paths in states a and b both reach.
 func meet(a, b PathState) PathState {
-	return PathState{a.Closed && b.Closed, a.EOF && b.EOF, a.Deferred && b.Deferred, a.Drained && b.Drained, a.NoBody && b.NoBody, a.Streamed || b.Streamed}
+	return PathState{
+		Closed: a.Closed && b.Closed, EOF: a.EOF && b.EOF, Deferred: a.Deferred && b.Deferred,
+		Drained: a.Drained && b.Drained, NoBody: a.NoBody && b.NoBody, Streamed: a.Streamed || b.Streamed,
+		SomeClosed: a.MayBeClosed() || b.MayBeClosed(),
+	}
 }
+
+// MayBeClosed says whether the body is closed, or its close deferred, on
+// some path to a point in state st.
+func (st PathState) MayBeClosed() bool { return st.SomeClosed || st.Closed || st.Deferred }
 
 // NeedsDrain says whether a path in state st leaves a finite body unread:
 // one a drain lets the connection survive.

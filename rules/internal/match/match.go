@@ -41,6 +41,42 @@ func IsPtrTo(t types.Type, path, name string) bool {
 // IsResponsePtr reports whether t is *net/http.Response.
 func IsResponsePtr(t types.Type) bool { return IsPtrTo(t, NetHTTP, "Response") }
 
+// IsResponseLike reports whether t is *net/http.Response, or a pointer
+// to a struct of an API library that embeds one (go-github's
+// *github.Response, godo's *godo.Response), whose Body is the embedded
+// response's: what is true of a response's body is true of its.
+func IsResponseLike(t types.Type) bool { return IsResponsePtr(t) || IsResponseWrapper(t) }
+
+// IsResponseWrapper reports whether t is a pointer to a named struct
+// that embeds *net/http.Response, such that its Body is the embedded
+// response's (no field or method of its own shadows it).
+func IsResponseWrapper(t types.Type) bool {
+	p, ok := types.Unalias(t).(*types.Pointer)
+	if !ok {
+		return false
+	}
+	named, ok := types.Unalias(p.Elem()).(*types.Named)
+	if !ok || IsNamed(named, NetHTTP, "Response") {
+		return false
+	}
+	st, ok := named.Underlying().(*types.Struct)
+	if !ok {
+		return false
+	}
+	embeds := false
+	for i := 0; i < st.NumFields(); i++ {
+		if f := st.Field(i); f.Embedded() && IsResponsePtr(f.Type()) {
+			embeds = true
+		}
+	}
+	if !embeds {
+		return false
+	}
+	obj, index, _ := types.LookupFieldOrMethod(t, true, nil, "Body")
+	v, ok := obj.(*types.Var)
+	return ok && v.IsField() && len(index) == 2 && v.Pkg() != nil && v.Pkg().Path() == NetHTTP
+}
+
 // IsClient reports whether t is net/http.Client or a pointer to it.
 func IsClient(t types.Type) bool {
 	return IsNamed(t, NetHTTP, "Client") || IsPtrTo(t, NetHTTP, "Client")
