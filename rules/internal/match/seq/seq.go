@@ -25,10 +25,14 @@ package seq
 import (
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/token"
 	"go/types"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
@@ -121,11 +125,28 @@ func funcKey(fn *types.Func) string {
 	return fn.Pkg().Path() + "." + fn.Name()
 }
 
-// IsStd reports whether path is a package of the standard library.
+// IsStd reports whether path is a package of the standard library: its
+// first element has no dot, and it is a directory of GOROOT/src (a
+// module of the user's may be named without a dot: myapp/lib).
 func IsStd(path string) bool {
 	first, _, _ := strings.Cut(path, "/")
-	return !strings.Contains(first, ".")
+	if strings.Contains(first, ".") {
+		return false
+	}
+	if v, ok := stdDirs.Load(path); ok {
+		return v.(bool)
+	}
+	std := true // GOROOT unknown: the convention alone
+	if root := build.Default.GOROOT; root != "" {
+		fi, err := os.Stat(filepath.Join(root, "src", filepath.FromSlash(path)))
+		std = err == nil && fi.IsDir()
+	}
+	stdDirs.Store(path, std)
+	return std
 }
+
+// stdDirs caches IsStd by import path.
+var stdDirs sync.Map
 
 // concurrency returns what in the package, or in what it imports, may
 // start goroutines, or "".
