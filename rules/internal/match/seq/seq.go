@@ -9,17 +9,27 @@
 // an http.Server calling its handlers). A package is sequential when its
 // own code starts none, it hands code (a function, or a value with
 // methods) to no package whose behaviour is not known, and every package
-// it imports that is analyzed is sequential too. The standard library is
-// not analyzed: the functions of it that run code they are given on
+// it imports that is analyzed is sequential too. The standard library's
+// own go statements do its own work (a connection's read loop), and are
+// not counted: the functions of it that run code they are given on
 // goroutines (goStarters) count as starting them; its other functions run
 // the code they are given (a sort's less, a walk's callback) in the
 // caller's goroutine. A package that is not analyzed (one that does not
 // import net/http, and so makes no request itself) can only run
 // concurrently code that the package hands it: handing it a function, or
 // a value that holds code (an interface with methods, a Client), counts
-// as concurrent; handing it data does not. What is not seen: a function
+// as concurrent; handing it data does not; importing one that imports,
+// directly or not, a package that makes requests counts as concurrent
+// (its goroutines may call that package). What is not seen: a function
 // value that such a package made (returned, or kept in a variable of its
-// own), called with code as its argument.
+// own), called with code as its argument; code sent on a channel it made;
+// and, where the driver loads such a package from export data (the
+// httpfix command, which analyzes only the packages that import
+// net/http), the imports its API does not mention: its goroutines might
+// call a library that makes requests on a client the program set as that
+// library's default (a package variable). Drivers that analyze every
+// package (go vet, go/analysis/checker) have a fact for each: none of
+// these arises there.
 package seq
 
 import (
@@ -158,6 +168,11 @@ func concurrency(pass *analysis.Pass) string {
 		}
 		var f Fact
 		if !pass.ImportPackageFact(imp, &f) {
+			if via := reachesRequests(pass, imp, map[*types.Package]bool{}); via != "" {
+				// Its goroutines, if any, may call code that makes
+				// requests, on what the program handed that code.
+				return "it imports " + imp.Path() + ", which is not analyzed and imports " + via
+			}
 			unknown[imp] = true
 			continue
 		}
@@ -217,6 +232,32 @@ func concurrency(pass *analysis.Pass) string {
 		})
 	}
 	return why
+}
+
+// reachesRequests returns the package that a package not analyzed
+// imports, directly or not, that may make requests (net/http, or an
+// analyzed package: one that imports it), or "".
+func reachesRequests(pass *analysis.Pass, pkg *types.Package, seen map[*types.Package]bool) string {
+	for _, q := range pkg.Imports() {
+		if seen[q] {
+			continue
+		}
+		seen[q] = true
+		if q.Path() == match.NetHTTP {
+			return q.Path()
+		}
+		if IsStd(q.Path()) {
+			continue
+		}
+		var f Fact
+		if pass.ImportPackageFact(q, &f) {
+			return q.Path()
+		}
+		if via := reachesRequests(pass, q, seen); via != "" {
+			return via
+		}
+	}
+	return ""
 }
 
 // holdsCode reports whether a value of type t may hold code another
