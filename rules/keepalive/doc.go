@@ -22,9 +22,10 @@
 // (DisableKeepAlives: cfg.NoKeepAlive), a setting made only under a
 // condition (if opts.Close { req.Close = true }), or in a function
 // literal a function returns (an option), and a request a handler
-// received. Nor is a site that costs nothing: in main of a command,
-// outside loops, a request closed after use, or a Transport built there
-// with keep-alives off whose requests are all made in main, outside
-// loops and goroutines, and that is handed to no other code: a one-shot
-// tool's few requests, which could share little anyway.
+// received. Nor is a site that costs nothing, in a function of a command
+// that runs once (main, or a function only main calls, outside its
+// loops): outside loops, a request closed after use, or a Transport built
+// there with keep-alives off whose requests are all made in that
+// function, outside loops and goroutines, and that is handed to no other
+// code: a one-shot tool's few requests, which could share little anyway.
 package keepalive

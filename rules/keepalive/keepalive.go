@@ -20,13 +20,15 @@
 //     functional option, which the caller chooses to apply.
 //   - A request that a handler receives (a function with an
 //     http.ResponseWriter parameter): the server's, not a client request.
-//   - A one-shot command: in main of package main, outside loops, a
-//     request closed after use costs one handshake that nothing could
-//     have saved. A Transport built there with keep-alives off is one-shot
-//     when the flow of the Transport (flow.Tracker) shows it, and every
-//     Client built on it, used for requests only in main, outside loops
-//     and goroutines, and handed to no other code (which might loop).
-//     Anything the flow cannot follow counts as reuse, and is reported.
+//   - A one-shot command: in main of package main, or in a function that
+//     only such functions call, outside loops (seq.RunsOnce), and outside
+//     loops there, a request closed after use costs one handshake that
+//     nothing could have saved. A Transport built there with keep-alives
+//     off is one-shot when the flow of the Transport (flow.Tracker) shows
+//     it, and every Client built on it, used for requests only in that
+//     function, outside loops and goroutines, and handed to no other code
+//     (which might loop). Anything the flow cannot follow counts as
+//     reuse, and is reported.
 
 package keepalive
 
@@ -46,6 +48,7 @@ import (
 	"github.com/httpfix/httpfix/rules/internal/edit"
 	"github.com/httpfix/httpfix/rules/internal/flow"
 	"github.com/httpfix/httpfix/rules/internal/match"
+	"github.com/httpfix/httpfix/rules/internal/match/seq"
 )
 
 //go:embed doc.go
@@ -79,6 +82,9 @@ type reporter struct {
 	pass *analysis.Pass
 	info *types.Info
 	s    *edit.Session
+
+	once  map[*ast.FuncDecl]bool // seq.RunsOnce
+	onceK bool
 }
 
 func (r *reporter) run() {
@@ -243,7 +249,8 @@ func (r *reporter) closeValues(e ast.Expr) bool {
 // rather than the blanket advice: made under a condition of its function,
 // or in a function literal its function returns (an option). For a
 // setting of one request (request set), also on a request a handler
-// received (req, if known), or in main of a command, outside loops.
+// received (req, if known), or in a function of a command that runs
+// once, outside loops.
 func (r *reporter) deliberate(cur inspector.Cursor, request bool, req ast.Expr) bool {
 	fn := enclosingFunc(cur)
 	if !fn.Valid() {
@@ -268,7 +275,7 @@ func (r *reporter) deliberate(cur inspector.Cursor, request bool, req ast.Expr) 
 	if req != nil && r.handlerRequest(fn, req) {
 		return true
 	}
-	return r.inMain(fn) && !flow.InsideLoop(cur, fn)
+	return r.runsOnce(fn) && !flow.InsideLoop(cur, fn)
 }
 
 // enclosingFunc returns the innermost function around cur.
@@ -319,20 +326,26 @@ func (r *reporter) handlerRequest(fn inspector.Cursor, req ast.Expr) bool {
 	return isParam && writer
 }
 
-// inMain reports whether fn is main of package main.
-func (r *reporter) inMain(fn inspector.Cursor) bool {
+// runsOnce reports whether fn runs at most once, in main's goroutine:
+// main of package main, or a function only such functions call, outside
+// loops (seq.RunsOnce).
+func (r *reporter) runsOnce(fn inspector.Cursor) bool {
+	if !r.onceK {
+		r.onceK = true
+		r.once = seq.RunsOnce(r.pass)
+	}
 	fd, ok := fn.Node().(*ast.FuncDecl)
-	return ok && fd.Recv == nil && fd.Name.Name == "main" && r.pass.Pkg.Name() == "main"
+	return ok && r.once[fd]
 }
 
 // ---- One-shot Transports ----
 
-// oneShotLit reports whether the Transport literal at litCur, built in
-// main outside loops, serves requests made only in main, outside loops
-// and goroutines, and is handed to no other code.
+// oneShotLit reports whether the Transport literal at litCur, built
+// outside loops in a function that runs once, serves requests made only
+// there, outside loops and goroutines, and is handed to no other code.
 func (r *reporter) oneShotLit(litCur inspector.Cursor) bool {
 	fn := enclosingFunc(litCur)
-	if !fn.Valid() || !r.inMain(fn) || flow.InsideLoop(litCur, fn) {
+	if !fn.Valid() || !r.runsOnce(fn) || flow.InsideLoop(litCur, fn) {
 		return false
 	}
 	o := r.followLit(litCur, fn)
@@ -363,7 +376,7 @@ func (r *reporter) perCall(litCur inspector.Cursor) string {
 	}
 	name := "the function literal"
 	if fd, ok := fn.Node().(*ast.FuncDecl); ok {
-		if fd.Recv == nil && (fd.Name.Name == "init" || fd.Name.Name == "main" && r.pass.Pkg.Name() == "main") {
+		if fd.Recv == nil && fd.Name.Name == "init" || seq.InMain(r.pass.Pkg, fd) {
 			return ""
 		}
 		name = fd.Name.Name
@@ -374,12 +387,12 @@ func (r *reporter) perCall(litCur inspector.Cursor) string {
 	return name
 }
 
-// oneShotAssign reports whether tr.DisableKeepAlives = true in main sets
-// a one-shot Transport: tr a variable of main that a Transport literal
-// initializes.
+// oneShotAssign reports whether tr.DisableKeepAlives = true, in a
+// function that runs once, sets a one-shot Transport: tr a variable of
+// the function that a Transport literal initializes.
 func (r *reporter) oneShotAssign(asCur inspector.Cursor, base ast.Expr) bool {
 	fn := enclosingFunc(asCur)
-	if !fn.Valid() || !r.inMain(fn) || flow.InsideLoop(asCur, fn) {
+	if !fn.Valid() || !r.runsOnce(fn) || flow.InsideLoop(asCur, fn) {
 		return false
 	}
 	id, ok := ast.Unparen(base).(*ast.Ident)
@@ -417,7 +430,7 @@ const (
 	kHolder              // a Client, or a struct, holding it
 )
 
-// oneShot follows a Transport built in main.
+// oneShot follows a Transport built in a function that runs once.
 type oneShot struct {
 	main   inspector.Cursor
 	flow   *flow.Tracker

@@ -22,7 +22,14 @@
 // A Transport that sets MaxIdleConnsPerHost at all (even low, even from a
 // variable), or that turns keep-alives off (DisableKeepAlives), is left
 // alone, and so is one used only by the function that builds it, main
-// included: its requests go one at a time. Made per call, its pool goes
+// included: its requests go one at a time. So are those of a command that
+// starts no goroutine: a Transport built in main, or in a function only
+// main calls (outside loops), is left alone wherever main hands it (in a
+// Client, to a library's constructor) when neither the command nor any
+// package it imports may start a goroutine: no go statement, no Go
+// method (errgroup), no standard function that runs code on goroutines
+// of its own (an HTTP server, time.AfterFunc), and no code handed to a
+// package that is not analyzed. Made per call, its pool goes
 // away with the call, and hoisttransport moves it to package level as it
 // is (the variable it declares is left alone too, so that a second run
 // changes nothing). A per-host value below 4 on a Transport the package

@@ -28,7 +28,15 @@
 // what a constructor returns (or in a package variable, by main or init),
 // handed to other code, or used from goroutines. One used only by the
 // function that builds it, main included, sends its requests one at a
-// time: it needs one idle connection, and is left alone. A clone of http.DefaultTransport counts as the package's own
+// time: it needs one idle connection, and is left alone. So is one a
+// command builds once (in main, or in a function only main calls,
+// outside loops) in a program that starts no goroutine (seq: the
+// command's code and every package it imports, the library it hands the
+// Transport to included): whoever makes its requests, each waits for the
+// one before. (A program that holds several bodies of one host open at
+// once uses several connections without goroutines; it is left alone
+// too, as one that reads its responses one by one would be.) A clone of
+// http.DefaultTransport counts as the package's own
 // Transport when the code sets some of its fields (a clone left as it is
 // has the defaults' settings on purpose); the rule sets the field after
 // the ones the code sets, before the clone is used.
@@ -53,6 +61,7 @@ import (
 	"github.com/httpfix/httpfix/rules/internal/edit"
 	"github.com/httpfix/httpfix/rules/internal/flow"
 	"github.com/httpfix/httpfix/rules/internal/match"
+	"github.com/httpfix/httpfix/rules/internal/match/seq"
 )
 
 //go:embed doc.go
@@ -63,10 +72,10 @@ var Analyzer = New(config.Default())
 
 // New returns poolsize configured by cfg (a copy of which its flags set).
 func New(cfg config.Config) *analysis.Analyzer {
-	return edit.NewAnalyzer("poolsize", "https://github.com/httpfix/httpfix#poolsize-enough-idle-connections-per-host", doc, cfg, nil,
+	return edit.NewAnalyzer("poolsize", "https://github.com/httpfix/httpfix#poolsize-enough-idle-connections-per-host", doc, cfg, []*analysis.Analyzer{seq.Analyzer},
 		func(pass *analysis.Pass, c *config.Config) (any, error) {
 			s := edit.NewSession(pass, c)
-			p := &sizer{pass: pass, info: pass.TypesInfo, s: s, cfg: c}
+			p := &sizer{pass: pass, info: pass.TypesInfo, s: s, cfg: c, seq: pass.ResultOf[seq.Analyzer].(*seq.Fact)}
 			p.run()
 			s.Flush()
 			return nil, nil
@@ -115,6 +124,10 @@ type sizer struct {
 	perCallK bool
 	goAreas  []ast.Node // code that runs in goroutines
 	goAreasK bool
+
+	seq   *seq.Fact // whether the program may start goroutines
+	once  map[*ast.FuncDecl]bool
+	onceK bool
 }
 
 // A fieldWrite is an assignment to a field of a Transport.
@@ -564,6 +577,11 @@ func (p *sizer) decide(st *site) {
 	if st.lit != nil && keepAlivesOff(p.info, st.lit) {
 		return
 	}
+	if p.sequential(st) {
+		// Built once in a program whose requests go one at a time,
+		// wherever the Transport is handed.
+		return
+	}
 	if st.owner.Valid() && (!st.escaped || p.hoisted(st.expr.Pos())) {
 		// Made for one call, and dropped when it returns (in main too:
 		// main's own requests, one at a time, need one idle connection);
@@ -661,6 +679,29 @@ func (p *sizer) decide(st *site) {
 	p.s.Fixed(st.expr.Pos(), st.expr.End(), fix,
 		"%s leaves MaxIdleConnsPerHost at 0, so it keeps %d idle connections per host, as http.DefaultTransport does: under concurrency every connection beyond %d is closed after use and the next request dials a new one (sockets in TIME_WAIT, ports running out); keep %d",
 		what, defaultPerHost, defaultPerHost, want)
+}
+
+// sequential reports whether the Transport of st is built in a main
+// package's function that runs once (main, or a function only such
+// functions call, outside loops), in a program that starts no goroutine:
+// neither the package's code nor any package it imports (seq.Fact) may
+// start one, and the code it hands to packages not analyzed is none.
+// Then every request on the Transport, whoever makes it (main, or the
+// library it hands a Client to), waits for the one before: a second
+// idle connection per host would never be used.
+func (p *sizer) sequential(st *site) bool {
+	if !st.owner.Valid() || p.seq.Concurrent || st.goroutine {
+		return false
+	}
+	fd, ok := st.owner.Node().(*ast.FuncDecl)
+	if !ok {
+		return false
+	}
+	if !p.onceK {
+		p.onceK = true
+		p.once = seq.RunsOnce(p.pass)
+	}
+	return p.once[fd]
 }
 
 // keepAlivesOff reports whether a Transport literal sets DisableKeepAlives
