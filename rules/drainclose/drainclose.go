@@ -584,6 +584,12 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 		if e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return]) || e.State.Closed || e.State.Deferred {
 			continue
 		}
+		if own.HelperMayClose {
+			// A helper that closes the body on some of its paths (an
+			// error parser, for the statuses it is called for) may be
+			// what closes it here: the summary cannot tell.
+			return
+		}
 		if e.Return == nil {
 			return
 		}
@@ -690,6 +696,12 @@ func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisitio
 		steps, why = dc.drainBeforeCloses(closes, v, nil, "")
 	}
 	for _, e := range w.Exits {
+		if own.HelperMayClose {
+			// A helper that closes the body on some of its paths (an
+			// error parser, for the statuses it is called for) may be
+			// what closes it here: the summary cannot tell.
+			break
+		}
 		if e.Return == nil || own.Handed[e.Return] || own.Returns[e.Return] || e.State.Closed || e.State.Deferred {
 			continue
 		}

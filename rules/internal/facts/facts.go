@@ -383,6 +383,7 @@ func (s *Summaries) paramEffect(lf *localFunc, p *types.Var, kind flow.Kind) (fl
 	first, firstErr := true, true
 	for _, e := range w.Exits {
 		st := flow.State{EOF: e.State.EOF || e.State.Drained, Closed: e.State.Closed || e.State.Deferred}
+		eff.SomeClosed = eff.SomeClosed || st.Closed
 		if first {
 			eff.All, first = st, false
 		} else {

@@ -63,6 +63,9 @@ type Body struct {
 	// EscapePos is where the body first escapes otherwise than by a
 	// return of the function, in source order.
 	EscapePos token.Pos
+	// HelperMayClose says that the body is handed to a function that
+	// closes it on some of its paths but not all.
+	HelperMayClose bool
 	// BodyWrites are the assignments that replace the response's Body.
 	BodyWrites map[*ast.AssignStmt]bool
 
@@ -430,6 +433,9 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 			}
 			if eff.OnError != (State{}) && eff.OnError != eff.All {
 				b.OnError[call] = eff.OnError
+			}
+			if eff.SomeClosed && !eff.All.Closed {
+				b.HelperMayClose = true
 			}
 			b.Handlers[call] = true
 			return

@@ -38,6 +38,11 @@ type ParamEffect struct {
 	// on the body (a parser that holds the reader, a decoder reset onto
 	// it), so a local receiver keeps it no longer than the caller does.
 	KeepsInReceiver bool
+	// SomeClosed says that the function closes the body on some of its
+	// paths (an error parser that returns early for a 2xx status, and
+	// drains and closes the body otherwise): a caller that hands it the
+	// body on the paths it means it for may count on it.
+	SomeClosed bool
 	// Stream says that the function consumes the body incrementally (a
 	// loop over a Scanner, a Decoder, Read): it is never drained.
 	Stream bool
