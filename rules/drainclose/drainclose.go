@@ -174,7 +174,9 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	if check.HandedWithErr.Valid() {
 		// ParseResponse(resp, err): the callee checks the error and owns
 		// the response from there; its summary, not this function, says
-		// whether the body is read and closed.
+		// whether the body is read and closed. Unless the function then
+		// defers the close itself.
+		dc.fixAfterHandedWithErr(f, acq, own, check.HandedWithErr)
 		return
 	}
 	early := check.Early
@@ -646,6 +648,43 @@ func (dc *drainClose) drainBeforeStream(own *flow.Body, w *flow.Paths, v string,
 		}
 	}
 	return steps, why
+}
+
+// fixAfterHandedWithErr fixes a function that hands the response with
+// its error to a checker (_, r.Header, r.Err = ParseResponse(resp, err);
+// if r.Err != nil { return }) and then defers the body's close itself:
+// from that defer on, the body is the function's, and a path from it that
+// leaves the body unread (a return on a Content-Type it does not want)
+// needs the drain, which the deferred close, replaced in place, does. The
+// defer runs only where the checker let the function go on, so it never
+// sees a nil response.
+func (dc *drainClose) fixAfterHandedWithErr(f *edit.File, acq *flow.Acquisition, own *flow.Body, handed inspector.Cursor) {
+	if !dc.drain || own.Stream || len(own.StreamCalls) > 0 || own.Reassigned || len(own.BodyWrites) > 0 || own.Escapes || flow.IsHead(dc.info, acq, dc.callees) {
+		return
+	}
+	var d inspector.Cursor
+	for c, ok := handed.NextSibling(); ok; c, ok = c.NextSibling() {
+		if ds, isDefer := c.Node().(*ast.DeferStmt); isDefer && own.Closes[ds.Call] && !own.Handlers[ds.Call] {
+			d = c
+			break
+		}
+	}
+	if !d.Valid() {
+		return
+	}
+	w := flow.NewPaths(dc.info, acq.Fn, acq.Resp, own)
+	w.Region(d, flow.PathState{Deferred: true})
+	if w.Problem != "" {
+		return
+	}
+	for _, e := range w.Exits {
+		if e.State.NeedsDrain() && !e.State.Drained {
+			v := acq.Resp.Name()
+			why := fmt.Sprintf("%s.Body is closed without being read to the end on some paths, so its connection is not reused: drain it before closing it", v)
+			dc.apply(f, acq, why, []step{replace(d, dc.drainCloseDefer(v))})
+			return
+		}
+	}
 }
 
 // drainClosesBeforeEscape fixes what a function whose body escapes (it
