@@ -470,8 +470,7 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 	}
 	handed := map[*ast.ReturnStmt][]handedAt{}
 	// errBranch: the returns in the error check of a call that returned
-	// an owned response, where the error is the call's (unless one turns
-	// it into a success: return url, resp, nil for a redirect).
+	// an owned response, where the error is the call's.
 	errBranch := map[*ast.ReturnStmt]bool{}
 	headVar := map[*types.Var]bool{}
 	headAll, returned := true, false
@@ -511,12 +510,11 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 		if w.Problem != "" {
 			continue
 		}
-		// if err != nil { return resp, err }: a response the call
-		// returned with its error, which the call's contract (that of
-		// net/http's Client.Do) leaves nothing to close on; also where
-		// the function goes on past such a test (if err != nil { if
-		// redirect { return url, resp, nil } }).
-		for _, ifs := range errTests(s.info, lf.cur, acq) {
+		if check.Stmt.Valid() && !check.Guard {
+			// if err != nil { return resp, err }: a response the call
+			// returned with its error, which the call's contract (that of
+			// net/http's Client.Do) leaves nothing to close on.
+			ifs := check.Stmt.Node().(*ast.IfStmt)
 			ast.Inspect(ifs.Body, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.FuncLit:
@@ -545,17 +543,12 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 			if own.Returns[e.Return] {
 				if done[e.Return] == nil {
 					done[e.Return] = map[*types.Var]bool{}
-				}
-				if partly[e.Return] == nil {
 					partly[e.Return] = map[*types.Var]bool{}
 				}
-				if !errBranch[e.Return] {
-					// (in the call's error test, it is spent)
-					done[e.Return][acq.Resp] = closed
-					partly[e.Return][acq.Resp] = part
-				}
+				done[e.Return][acq.Resp] = closed
+				partly[e.Return][acq.Resp] = part
 			}
-			if own.Handed[e.Return] && !errBranch[e.Return] {
+			if own.Handed[e.Return] {
 				handed[e.Return] = append(handed[e.Return], handedAt{own: own, done: closed, part: part})
 			}
 		}
@@ -601,8 +594,7 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 			continue
 		}
 		returned = true
-		withErr := errIdx >= 0 && len(r.Results) == n && !isNilExpr(s.info, r.Results[errIdx])
-		if withErr && (errBranch[r] || s.testedError(c, r.Results[errIdx])) {
+		if errBranch[r] || errIdx >= 0 && len(r.Results) == n && s.testedError(c, r.Results[errIdx]) {
 			errKinds[k] = true
 			continue
 		}
@@ -702,34 +694,6 @@ func (s *Summaries) returnKind(lf *localFunc, r *ast.ReturnStmt, ri, n int, rk *
 	}
 	*headAll = false
 	return flow.ResultUnknown, true
-}
-
-// errTests returns the if statements after the call of acq, in the
-// list that holds it, that test the call's error to be non-nil.
-func errTests(info *types.Info, fn inspector.Cursor, acq *flow.Acquisition) []*ast.IfStmt {
-	if acq.ErrVar == nil {
-		return nil
-	}
-	var out []*ast.IfStmt
-	for c, ok := acq.Stmt.NextSibling(); ok; c, ok = c.NextSibling() {
-		ifs, isIf := c.Node().(*ast.IfStmt)
-		if !isIf || ifs.Init != nil {
-			continue
-		}
-		b, ok := ast.Unparen(ifs.Cond).(*ast.BinaryExpr)
-		if !ok || b.Op != token.NEQ {
-			continue
-		}
-		x, y := ast.Unparen(b.X), ast.Unparen(b.Y)
-		if isNilExpr(info, x) {
-			x, y = y, x
-		}
-		if id, ok := x.(*ast.Ident); ok && info.Uses[id] == acq.ErrVar && isNilExpr(info, y) {
-			out = append(out, ifs)
-			break // the first test after the call is the call's
-		}
-	}
-	return out
 }
 
 // closedOnlyOnError reports whether every close of the body the walk w
