@@ -60,15 +60,8 @@ func run(pass *analysis.Pass, cfg *config.Config) error {
 	}
 	in := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	for fn := range in.Root().Preorder((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
-		var body *ast.BlockStmt
-		switch n := fn.Node().(type) {
-		case *ast.FuncDecl:
-			body = n.Body
-		case *ast.FuncLit:
-			body = n.Body
-		}
 		f := s.Files().Of(fn.Node().Pos())
-		if body == nil || !s.Editable(f) {
+		if flow.FuncBody(fn.Node()) == nil || !s.Editable(f) {
 			continue
 		}
 		dc.drain = drains(cfg.Drain, fileVersion(pass, f.Ast))
@@ -582,16 +575,7 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 		return
 	}
 	steps, why := withBranchDefers(nil, "", branch, v)
-	for _, e := range w.Exits {
-		if e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return]) || e.State.Closed || e.State.Deferred {
-			continue
-		}
-		if own.HelperMayClose {
-			// A helper that closes the body on some of its paths (an
-			// error parser, for the statuses it is called for) may be
-			// what closes it here: the summary cannot tell.
-			return
-		}
+	for _, e := range dc.lostExits(own, w) {
 		if e.Return == nil {
 			return
 		}
@@ -600,18 +584,7 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 			return
 		}
 		needDrain := drain && e.State.NeedsDrain()
-		if dc.readsTracked(own, e.Return) {
-			stmt := dc.closeDefer(v)
-			if needDrain {
-				stmt = dc.drainCloseDefer(v)
-			}
-			steps = append(steps, insertBefore(ret, stmt))
-		} else {
-			if needDrain {
-				steps = append(steps, insertBefore(ret, dc.drainStmt(v)))
-			}
-			steps = append(steps, insertBefore(ret, dc.closeStmt(v)))
-		}
+		steps = append(steps, dc.closeBefore(own, ret, v, needDrain)...)
 		why = fmt.Sprintf("%s.Body is handed to the caller on some paths, but returned neither closed nor handed on on others, so its connection is never reused there: close it before those returns", v)
 		if needDrain {
 			why = fmt.Sprintf("%s.Body is handed to the caller on some paths, but returned neither closed nor handed on on others, so its connection is never reused there: drain and close it before those returns", v)
@@ -734,14 +707,8 @@ func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisitio
 		}
 		steps, why = dc.drainBeforeCloses(closes, v, nil, "")
 	}
-	for _, e := range w.Exits {
-		if own.HelperMayClose {
-			// A helper that closes the body on some of its paths (an
-			// error parser, for the statuses it is called for) may be
-			// what closes it here: the summary cannot tell.
-			break
-		}
-		if e.Return == nil || own.Handed[e.Return] || own.Returns[e.Return] || e.State.Closed || e.State.Deferred {
+	for _, e := range dc.lostExits(own, w) {
+		if e.Return == nil {
 			continue
 		}
 		ret, ok := acq.Fn.FindNode(e.Return)
@@ -749,18 +716,7 @@ func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisitio
 			continue
 		}
 		needDrain := drain && e.State.NeedsDrain()
-		if dc.readsTracked(own, e.Return) {
-			stmt := dc.closeDefer(v)
-			if needDrain {
-				stmt = dc.drainCloseDefer(v)
-			}
-			steps = append(steps, insertBefore(ret, stmt))
-		} else {
-			if needDrain {
-				steps = append(steps, insertBefore(ret, dc.drainStmt(v)))
-			}
-			steps = append(steps, insertBefore(ret, dc.closeStmt(v)))
-		}
+		steps = append(steps, dc.closeBefore(own, ret, v, needDrain)...)
 		why = fmt.Sprintf("%s.Body is handed on past this function on some paths, but returned neither closed nor handed on on others, so its connection is never reused there: close it before those returns", v)
 	}
 	dc.apply(f, acq, why, steps)
@@ -780,6 +736,40 @@ func loopApart(c inspector.Cursor, pos token.Pos, call inspector.Cursor) bool {
 		}
 	}
 	return false
+}
+
+// lostExits returns the exits of w where the function loses the body
+// neither closed nor handed on. None, where a helper that closes the body
+// on some of its paths (an error parser, for the statuses it is called
+// for) may be what closes it there: its summary cannot tell.
+func (dc *drainClose) lostExits(own *flow.Body, w *flow.Paths) []flow.Exit {
+	if own.HelperMayClose {
+		return nil
+	}
+	var lost []flow.Exit
+	for _, e := range w.Exits {
+		if e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return]) || e.State.Closed || e.State.Deferred {
+			continue
+		}
+		lost = append(lost, e)
+	}
+	return lost
+}
+
+// closeBefore returns the steps that close v's body, and first drain it
+// if drain is set, right before the return at ret. A return that still
+// reads the body gets them deferred instead, which run after it.
+func (dc *drainClose) closeBefore(own *flow.Body, ret inspector.Cursor, v string, drain bool) []step {
+	if dc.readsTracked(own, ret.Node().(*ast.ReturnStmt)) {
+		if drain {
+			return []step{insertBefore(ret, dc.drainCloseDefer(v))}
+		}
+		return []step{insertBefore(ret, dc.closeDefer(v))}
+	}
+	if drain {
+		return []step{insertBefore(ret, dc.drainStmt(v)), insertBefore(ret, dc.closeStmt(v))}
+	}
+	return []step{insertBefore(ret, dc.closeStmt(v))}
 }
 
 // readsTracked reports whether the results of ret use the response, its

@@ -410,17 +410,7 @@ func (s *Summaries) spentVars(lf *localFunc) map[*types.Var]bool {
 	spent := map[*types.Var]bool{}
 	other := map[*types.Var]bool{}
 	for c := range lf.cur.Preorder((*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil)) {
-		var lhs []ast.Expr
-		var rhs []ast.Expr
-		switch n := c.Node().(type) {
-		case *ast.AssignStmt:
-			lhs, rhs = n.Lhs, n.Rhs
-		case *ast.ValueSpec:
-			for _, id := range n.Names {
-				lhs = append(lhs, id)
-			}
-			rhs = n.Values
-		}
+		lhs, rhs := flow.AssignParts(c.Node())
 		var kind flow.ResultKind = flow.ResultUnknown
 		ri := -1
 		if len(rhs) == 1 {
@@ -559,7 +549,7 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 	// owned response (return newResponse(resp), err) hands back.
 	built := func(r *ast.ReturnStmt, e ast.Expr) (flow.ResultKind, bool) {
 		for _, h := range handed[r] {
-			if !mentionsTracked(s.info, e, h.own) {
+			if !flow.MentionsVar(s.info, e, tracks(h.own)) {
 				continue
 			}
 			switch {
@@ -746,10 +736,10 @@ func (s *Summaries) testedError(ret inspector.Cursor, e ast.Expr) bool {
 			}
 			if b, ok := ast.Unparen(ifs.Cond).(*ast.BinaryExpr); ok && b.Op == token.NEQ {
 				x, y := ast.Unparen(b.X), ast.Unparen(b.Y)
-				if isNilExpr(s.info, x) {
+				if flow.IsNil(s.info, x) {
 					x, y = y, x
 				}
-				if xid, ok := x.(*ast.Ident); ok && s.info.Uses[xid] == v && isNilExpr(s.info, y) {
+				if xid, ok := x.(*ast.Ident); ok && s.info.Uses[xid] == v && flow.IsNil(s.info, y) {
 					return true
 				}
 			}
@@ -757,6 +747,14 @@ func (s *Summaries) testedError(ret inspector.Cursor, e ast.Expr) bool {
 		}
 	}
 	return false
+}
+
+// tracks says whether an object is a variable the flow own follows.
+func tracks(own *flow.Body) func(types.Object) bool {
+	return func(obj types.Object) bool {
+		v, ok := obj.(*types.Var)
+		return ok && own.Tracks(v)
+	}
 }
 
 // returnKinds is what resultKind knows of the returns of a function.
@@ -767,31 +765,6 @@ type returnKinds struct {
 	partly  map[*ast.ReturnStmt]map[*types.Var]bool
 	spent   map[*types.Var]bool
 	built   func(*ast.ReturnStmt, ast.Expr) (flow.ResultKind, bool)
-}
-
-// mentionsTracked reports whether e uses a variable that the flow own
-// follows.
-func mentionsTracked(info *types.Info, e ast.Expr, own *flow.Body) bool {
-	found := false
-	ast.Inspect(e, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok {
-			if v, ok := info.Uses[id].(*types.Var); ok && own.Tracks(v) {
-				found = true
-			}
-		}
-		return !found
-	})
-	return found
-}
-
-// isNilExpr reports whether e is the predeclared nil.
-func isNilExpr(info *types.Info, e ast.Expr) bool {
-	id, ok := ast.Unparen(e).(*ast.Ident)
-	if !ok {
-		return false
-	}
-	_, isNil := info.Uses[id].(*types.Nil)
-	return isNil
 }
 
 // inFunc reports whether the node at c belongs to the function at fn

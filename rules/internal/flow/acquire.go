@@ -517,16 +517,7 @@ func headRequest(info *types.Info, fn inspector.Cursor, e ast.Expr, depth int, m
 	// method it is given HEAD.
 	found := false
 	for c := range fn.Preorder((*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil)) {
-		var lhs, rhs []ast.Expr
-		switch n := c.Node().(type) {
-		case *ast.AssignStmt:
-			lhs, rhs = n.Lhs, n.Rhs
-		case *ast.ValueSpec:
-			for _, id := range n.Names {
-				lhs = append(lhs, id)
-			}
-			rhs = n.Values
-		}
+		lhs, rhs := AssignParts(c.Node())
 		for i, l := range lhs {
 			if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && sel.Sel.Name == "Method" && match.LocalVar(info, sel.X) == v && len(rhs) == len(lhs) {
 				if !method(rhs[i]) {

@@ -235,13 +235,7 @@ func (b *Body) keptByReceiver(callCur inspector.Cursor, fn *types.Func) {
 // declaredInBody reports whether v is declared in the body of the
 // function the flow is in (not a parameter, which outlives the call).
 func (b *Body) declaredInBody(v *types.Var) bool {
-	var body *ast.BlockStmt
-	switch n := b.cfg.Fn.Node().(type) {
-	case *ast.FuncDecl:
-		body = n.Body
-	case *ast.FuncLit:
-		body = n.Body
-	}
+	body := FuncBody(b.cfg.Fn.Node())
 	return body != nil && v.Pos() >= body.Pos() && v.Pos() < body.End()
 }
 
@@ -477,13 +471,7 @@ func (b *Body) deferredCloseBefore(c inspector.Cursor) bool {
 	if EnclosingFunc(c) != b.cfg.Fn.Node() {
 		return false
 	}
-	var body *ast.BlockStmt
-	switch fn := b.cfg.Fn.Node().(type) {
-	case *ast.FuncDecl:
-		body = fn.Body
-	case *ast.FuncLit:
-		body = fn.Body
-	}
+	body := FuncBody(b.cfg.Fn.Node())
 	if body == nil {
 		return false
 	}

@@ -24,15 +24,51 @@ func InsideLoop(c, fn inspector.Cursor) bool {
 
 // Mentions reports whether n refers to obj.
 func Mentions(info *types.Info, n ast.Node, obj types.Object) bool {
+	return MentionsVar(info, n, func(v types.Object) bool { return v == obj })
+}
+
+// MentionsVar reports whether n refers to an object that is.
+func MentionsVar(info *types.Info, n ast.Node, is func(types.Object) bool) bool {
 	found := false
 	ast.Inspect(n, func(x ast.Node) bool {
-		if id, ok := x.(*ast.Ident); ok && info.ObjectOf(id) == obj {
-			found = true
+		if id, ok := x.(*ast.Ident); ok {
+			if obj := info.ObjectOf(id); obj != nil && is(obj) {
+				found = true
+			}
 		}
 		return !found
 	})
 	return found
 }
+
+// FuncBody returns the body of a *ast.FuncDecl or *ast.FuncLit, or nil.
+func FuncBody(fn ast.Node) *ast.BlockStmt {
+	switch n := fn.(type) {
+	case *ast.FuncDecl:
+		return n.Body
+	case *ast.FuncLit:
+		return n.Body
+	}
+	return nil
+}
+
+// AssignParts returns the left and right sides of an assignment or of a
+// var declaration's spec (no right side if it has no values).
+func AssignParts(n ast.Node) (lhs, rhs []ast.Expr) {
+	switch n := n.(type) {
+	case *ast.AssignStmt:
+		return n.Lhs, n.Rhs
+	case *ast.ValueSpec:
+		for _, id := range n.Names {
+			lhs = append(lhs, id)
+		}
+		return lhs, n.Values
+	}
+	return nil, nil
+}
+
+// IsNil reports whether e is the predeclared nil.
+func IsNil(info *types.Info, e ast.Expr) bool { return isNil(info, e) }
 
 // isNil reports whether e is the predeclared nil.
 func isNil(info *types.Info, e ast.Expr) bool {
