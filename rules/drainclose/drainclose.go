@@ -193,6 +193,9 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		moveEarly = !early.NilSafe
 	}
 	w := flow.NewPaths(dc.info, acq.Fn, acq.Resp, own)
+	if check.Stmt.Valid() {
+		w.AfterCall(acq, dc.callees)
+	}
 	var guard *ast.BlockStmt
 	if check.Guard {
 		guard = anchor.Node().(*ast.IfStmt).Body
@@ -521,6 +524,7 @@ func (dc *drainClose) branchDefersApart(acq *flow.Acquisition, own *flow.Body, w
 			continue // closed, and that is all it needs
 		}
 		from := flow.NewPaths(dc.info, acq.Fn, acq.Resp, own)
+		from.SameCall(w)
 		from.Region(d.Stmt, flow.PathState{Deferred: true})
 		if from.Problem != "" {
 			return nil, nil, false
@@ -646,6 +650,7 @@ func (dc *drainClose) fixAfterHandedWithErr(f *edit.File, acq *flow.Acquisition,
 		return
 	}
 	w := flow.NewPaths(dc.info, acq.Fn, acq.Resp, own)
+	w.AfterCall(acq, dc.callees) // the checker let the function go on: no error
 	w.Region(d, flow.PathState{Deferred: true})
 	if w.Problem != "" {
 		return
@@ -682,6 +687,9 @@ func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisitio
 		anchor = check.Stmt
 	}
 	w := flow.NewPaths(dc.info, acq.Fn, acq.Resp, own)
+	if check.Stmt.Valid() {
+		w.AfterCall(acq, dc.callees)
+	}
 	if check.Guard {
 		body, _ := anchor.FindNode(anchor.Node().(*ast.IfStmt).Body)
 		w.Guarded(anchor, body, flow.PathState{})

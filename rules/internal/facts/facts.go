@@ -45,6 +45,15 @@ type FuncFact struct {
 	// every request whose response the function returns (a request
 	// method: c.request("HEAD", u, opts)), or 0.
 	Method int
+	// Status is the statuses a response the function hands back live
+	// (with no error it tested) may have: a request method that turns
+	// every status but a 2xx into an error hands back 2xx responses only,
+	// and its callers' branches on other statuses are never taken.
+	Status flow.StatusSet
+	// NilWhenLive has bit i set if result i is nil on every return that
+	// hands back a live response: loc, resp, err := c.doUntilFound(req)
+	// sets loc only with a response it closed (a redirect it reports).
+	NilWhenLive uint64
 }
 
 // ParamFact is a ParamEffect, and whether it is known.
@@ -67,6 +76,14 @@ func (f *FuncFact) String() string {
 	}
 	if f.Method > 0 {
 		parts = append(parts, fmt.Sprintf("method:%d", f.Method-1))
+	}
+	if f.Status.Limited {
+		parts = append(parts, "status:"+f.Status.String())
+	}
+	for i := 0; i < 64; i++ {
+		if f.NilWhenLive&(1<<i) != 0 {
+			parts = append(parts, fmt.Sprintf("nil-when-live:%d", i))
+		}
 	}
 	switch f.Result {
 	case flow.ResultLive:
@@ -280,6 +297,23 @@ func (s *Summaries) MethodParam(fn *types.Func) int {
 	return -1
 }
 
+// Statuses returns the statuses a response fn hands back live may have.
+func (s *Summaries) Statuses(fn *types.Func) flow.StatusSet {
+	if f := s.fact(fn); f != nil {
+		return f.Status
+	}
+	return flow.AllStatuses()
+}
+
+// NilWhenLive returns the results of fn that are nil wherever the
+// response it hands back is live.
+func (s *Summaries) NilWhenLive(fn *types.Func) uint64 {
+	if f := s.fact(fn); f != nil {
+		return f.NilWhenLive
+	}
+	return 0
+}
+
 // Head reports whether every response fn returns answers a HEAD request.
 func (s *Summaries) Head(fn *types.Func) bool {
 	if f := s.fact(fn); f != nil {
@@ -342,14 +376,14 @@ func (s *Summaries) summary(lf *localFunc) {
 		}
 	}
 	if ri := returnsResponse(sig); ri >= 0 {
-		f.Result, f.Head = s.resultKind(lf, ri, sig.Results().Len())
+		f.Result, f.Head, f.Status, f.NilWhenLive = s.resultKind(lf, ri, sig.Results().Len())
 		var acqs []*flow.Acquisition
 		for _, acq := range flow.Acquisitions(s.info, lf.cur, s) {
 			if acq.Resp != nil {
 				acqs = append(acqs, acq)
 			}
 		}
-		f.Method = flow.MethodParam(s.info, lf.cur, acqs) + 1
+		f.Method = flow.MethodParam(s.info, lf.cur, acqs, s) + 1
 	}
 	lf.fact = f
 }
@@ -443,8 +477,10 @@ func (s *Summaries) spentVars(lf *localFunc) map[*types.Var]bool {
 }
 
 // resultKind says what the responses the function returns (at result
-// index ri of n) are, and whether they all answer HEAD requests.
-func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool) {
+// index ri of n) are, whether they all answer HEAD requests, the
+// statuses of those it hands back live, and the results that are nil
+// wherever it does.
+func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool, flow.StatusSet, uint64) {
 	// The state of each owned response at each return that hands it back.
 	done := map[*ast.ReturnStmt]map[*types.Var]bool{}
 	// partly: returns where the body is closed on some paths and open on
@@ -459,6 +495,9 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 		part bool
 	}
 	handed := map[*ast.ReturnStmt][]handedAt{}
+	// statusAt: the statuses the owned responses may have at the returns
+	// that hand them (or what is built on them) back.
+	statusAt := map[*ast.ReturnStmt]map[*types.Var]flow.StatusSet{}
 	// errBranch: the returns in the error check of a call that returned
 	// an owned response, where the error is the call's.
 	errBranch := map[*ast.ReturnStmt]bool{}
@@ -483,6 +522,9 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 		}
 		w := flow.NewPaths(s.info, lf.cur, acq.Resp, own)
 		w.Full = true
+		if check.Stmt.Valid() {
+			w.AfterCall(acq, s)
+		}
 		st := flow.PathState{}
 		if check.Early != nil {
 			st.Deferred = true
@@ -500,17 +542,18 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 		if w.Problem != "" {
 			continue
 		}
-		if check.Stmt.Valid() && !check.Guard {
+		inErr := map[*ast.ReturnStmt]bool{}
+		if ifs := s.errorBranch(acq, check); ifs != nil {
 			// if err != nil { return resp, err }: a response the call
 			// returned with its error, which the call's contract (that of
 			// net/http's Client.Do) leaves nothing to close on.
-			ifs := check.Stmt.Node().(*ast.IfStmt)
 			ast.Inspect(ifs.Body, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.FuncLit:
 					return false
 				case *ast.ReturnStmt:
 					errBranch[n] = true
+					inErr[n] = true
 					if own.Returns[n] {
 						if done[n] == nil {
 							done[n] = map[*types.Var]bool{}
@@ -525,14 +568,26 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 			})
 		}
 		for _, e := range w.Exits {
-			if e.Return == nil {
-				continue
+			if e.Return == nil || inErr[e.Return] {
+				continue // the error's: spent, as said above
 			}
 			closed := e.State.Closed || e.State.Deferred || e.State.EOF
 			part := !closed && e.State.SomeClosed && !s.closedOnlyOnError(lf, w, e.Return)
+			if own.Returns[e.Return] || own.Handed[e.Return] {
+				if statusAt[e.Return] == nil {
+					statusAt[e.Return] = map[*types.Var]flow.StatusSet{}
+				}
+				if prev, ok := statusAt[e.Return][acq.Resp]; ok {
+					statusAt[e.Return][acq.Resp] = prev.Or(e.State.Status)
+				} else {
+					statusAt[e.Return][acq.Resp] = e.State.Status
+				}
+			}
 			if own.Returns[e.Return] {
 				if done[e.Return] == nil {
 					done[e.Return] = map[*types.Var]bool{}
+				}
+				if partly[e.Return] == nil {
 					partly[e.Return] = map[*types.Var]bool{}
 				}
 				done[e.Return][acq.Resp] = closed
@@ -574,6 +629,13 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 	rk := &returnKinds{self: self.(*types.Func), headVar: headVar, done: done, partly: partly, spent: spent, built: built}
 	kinds := map[flow.ResultKind]bool{}
 	errKinds := map[flow.ResultKind]bool{}
+	live := flow.StatusSet{Limited: true} // none yet
+	nils, anyLive := uint64(0), false
+	for i := 0; i < n && i < 64; i++ {
+		if i != ri && i != errIdx && mayBeNil(sig.Results().At(i).Type()) {
+			nils |= 1 << i
+		}
+	}
 	for c := range lf.cur.Preorder((*ast.ReturnStmt)(nil), (*ast.FuncLit)(nil)) {
 		r, ok := c.Node().(*ast.ReturnStmt)
 		if !ok || !inFunc(c, lf.cur) {
@@ -589,24 +651,151 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool)
 			continue
 		}
 		kinds[k] = true
+		if k == flow.ResultLive || k == flow.ResultMixed || k == flow.ResultUnknown {
+			live = live.Or(s.returnStatus(r, ri, n, rk, statusAt[r]))
+			if m, ok := s.returnNils(r, n, rk); ok {
+				nils &= m
+				anyLive = true
+			}
+		}
+	}
+	if !anyLive {
+		nils = 0
 	}
 	if len(kinds) == 0 {
 		kinds = errKinds
+		live = flow.AllStatuses()
+		nils = 0
+	}
+	if live.Empty() {
+		live = flow.AllStatuses() // nothing live: nothing to say
 	}
 	head := returned && headAll
 	switch {
 	case kinds[flow.ResultLive] && (kinds[flow.ResultDone] || kinds[flow.ResultMixed]):
-		return flow.ResultMixed, head
+		return flow.ResultMixed, head, live, nils
 	case kinds[flow.ResultLive]:
-		return flow.ResultLive, head
+		return flow.ResultLive, head, live, nils
 	case kinds[flow.ResultMixed]:
-		return flow.ResultMixed, head
+		return flow.ResultMixed, head, live, nils
 	case kinds[flow.ResultUnknown] || len(kinds) == 0:
-		return flow.ResultUnknown, head
+		return flow.ResultUnknown, head, live, nils
 	case kinds[flow.ResultDone]:
-		return flow.ResultDone, head
+		return flow.ResultDone, head, flow.AllStatuses(), 0
 	}
-	return flow.ResultBuilt, head
+	return flow.ResultBuilt, head, flow.AllStatuses(), 0
+}
+
+// errorBranch returns the if statement that tests the error of the call
+// of acq where the response comes with that error: its error check, or,
+// where the check does not end the function on every path (if err != nil
+// { if errors.As(err, &redirect) { return loc, resp, nil } }; return
+// resp, err), the if err != nil right after the call, provided it gives
+// the variable no new response.
+func (s *Summaries) errorBranch(acq *flow.Acquisition, check flow.Check) *ast.IfStmt {
+	if check.Stmt.Valid() {
+		if check.Guard {
+			return nil
+		}
+		return check.Stmt.Node().(*ast.IfStmt)
+	}
+	if acq.ErrVar == nil {
+		return nil
+	}
+	next, ok := acq.Stmt.NextSibling()
+	if !ok {
+		return nil
+	}
+	ifs, ok := next.Node().(*ast.IfStmt)
+	if !ok || ifs.Init != nil || !flow.TestsErr(s.info, ifs.Cond, acq.ErrVar) || flow.AssignsVar(s.info, ifs.Body, acq.Resp) {
+		return nil
+	}
+	return ifs
+}
+
+// returnNils says which results the return r (of n results) hands back
+// as nil: literally, or as its callee's summary says (return
+// c.doUntilFound(req)). It says false for a recursive call, which hands
+// back what the other returns do.
+func (s *Summaries) returnNils(r *ast.ReturnStmt, n int, rk *returnKinds) (uint64, bool) {
+	if len(r.Results) == n && n > 1 {
+		var m uint64
+		for i, e := range r.Results {
+			if i < 64 && flow.IsNil(s.info, e) {
+				m |= 1 << i
+			}
+		}
+		return m, true
+	}
+	if len(r.Results) == 1 {
+		if call, ok := ast.Unparen(r.Results[0]).(*ast.CallExpr); ok {
+			callee := match.CalleeFunc(s.info, call)
+			if callee != nil && callee.Origin() == rk.self {
+				return 0, false
+			}
+			if callee != nil && callee.Signature().Results().Len() == n {
+				return s.NilWhenLive(callee), true
+			}
+		}
+	}
+	return 0, true
+}
+
+// mayBeNil reports whether a value of type t can be nil.
+func mayBeNil(t types.Type) bool {
+	switch t.Underlying().(type) {
+	case *types.Pointer, *types.Interface, *types.Map, *types.Slice, *types.Signature, *types.Chan:
+		return true
+	}
+	return false
+}
+
+// returnStatus says what statuses the response the return r hands back
+// as result ri (of n) may have: where the function got it (at its own
+// call, narrowed by the tests on the way: at), or what its callee's
+// summary says of a response the function returns as it gets it
+// (return c.do(req)). A recursive call hands back what the other returns
+// do.
+func (s *Summaries) returnStatus(r *ast.ReturnStmt, ri, n int, rk *returnKinds, at map[*types.Var]flow.StatusSet) flow.StatusSet {
+	var e ast.Expr
+	switch {
+	case len(r.Results) == n:
+		e = ast.Unparen(r.Results[ri])
+	case len(r.Results) == 1:
+		e = ast.Unparen(r.Results[0])
+	default:
+		return flow.AllStatuses()
+	}
+	switch x := e.(type) {
+	case *ast.Ident:
+		if v, ok := s.info.Uses[x].(*types.Var); ok {
+			if st, ok := at[v]; ok {
+				return st
+			}
+		}
+		return flow.AllStatuses()
+	case *ast.CallExpr:
+		if _, ok := rk.built(r, x); !ok {
+			callee := match.CalleeFunc(s.info, x)
+			switch {
+			case callee != nil && callee.Origin() == rk.self:
+				return flow.StatusSet{Limited: true}
+			case callee != nil:
+				return s.Statuses(callee)
+			}
+			return flow.AllStatuses()
+		}
+	}
+	// Something built on the responses the function got (return
+	// newResponse(resp), err): their statuses.
+	if len(at) == 0 {
+		return flow.AllStatuses()
+	}
+	st := flow.StatusSet{Limited: true}
+	for _, v := range at {
+		st = st.Or(v)
+	}
+	return st
 }
 
 // returnKind says what the return r hands back as result ri (of n), and

@@ -9,5 +9,5 @@ import (
 )
 
 func TestFacts(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), facts.Analyzer, "helpers", "stream")
+	analysistest.Run(t, analysistest.TestData(), facts.Analyzer, "helpers", "stream", "statuses", "methods")
 }

@@ -22,6 +22,10 @@ type Acquisition struct {
 	Call   *ast.CallExpr
 	Resp   *types.Var
 	ErrVar *types.Var // the error result's variable; nil if the call has none
+	// Results are the local variables the call's results are assigned
+	// to, by index (nil for the others): loc, resp, err :=
+	// c.doUntilFound(req).
+	Results []*types.Var
 	// Problem, if set, says why the acquisition cannot be followed (an
 	// ignored error, a discarded response); Resp may then be nil.
 	Problem string
@@ -184,6 +188,9 @@ func acquisition(info *types.Info, fn, cur inspector.Cursor, call *ast.CallExpr,
 		return nil
 	}
 	acq := &Acquisition{Fn: fn, Stmt: parent, Call: call, Resp: resp}
+	for _, l := range lhs {
+		acq.Results = append(acq.Results, match.LocalVar(info, l))
+	}
 	if errIdx >= 0 {
 		if id, ok := lhs[errIdx].(*ast.Ident); ok && id.Name == "_" {
 			acq.Problem = fmt.Sprintf("the error of %s is ignored, so its response may be nil: check the error, then drain and close %s.Body", name, resp.Name())
@@ -443,12 +450,37 @@ func IsHead(info *types.Info, acq *Acquisition, callees Callees) bool {
 
 // MethodParam returns the index of the parameter of the function at fn
 // whose value is the method of every request the function sends through
-// net/http (Do, RoundTrip) and returns the response of, or -1.
-func MethodParam(info *types.Info, fn inspector.Cursor, acqs []*Acquisition) int {
+// net/http (Do, RoundTrip) and returns the response of, or hands to a
+// request method of its own (a Head that calls Request(ctx, "HEAD", ...),
+// a Request that calls doRequest(ctx, method, ...), which retries by
+// calling itself with the same method), or -1.
+func MethodParam(info *types.Info, fn inspector.Cursor, acqs []*Acquisition, callees Callees) int {
 	sig := FuncSignature(info, fn.Node())
-	if sig == nil || len(acqs) == 0 {
+	var calls []*ast.CallExpr
+	for _, acq := range acqs {
+		calls = append(calls, acq.Call)
+	}
+	// return c.doRequest(ctx, method, u, opts): a response handed back as
+	// the callee returns it.
+	for c := range fn.Preorder((*ast.ReturnStmt)(nil)) {
+		r := c.Node().(*ast.ReturnStmt)
+		if EnclosingFunc(c) != fn.Node() || len(r.Results) != 1 {
+			continue
+		}
+		if call, ok := ast.Unparen(r.Results[0]).(*ast.CallExpr); ok {
+			if idx, _ := ResponseIndex(info, call); idx >= 0 {
+				calls = append(calls, call)
+			}
+		}
+	}
+	if sig == nil || len(calls) == 0 {
 		return -1
 	}
+	var self *types.Func
+	if d, ok := fn.Node().(*ast.FuncDecl); ok {
+		self, _ = info.Defs[d.Name].(*types.Func)
+	}
+	mp, _ := callees.(interface{ MethodParam(*types.Func) int })
 	for i := 0; i < sig.Params().Len(); i++ {
 		p := sig.Params().At(i)
 		if b, ok := p.Type().Underlying().(*types.Basic); !ok || b.Kind() != types.String {
@@ -459,12 +491,20 @@ func MethodParam(info *types.Info, fn inspector.Cursor, acqs []*Acquisition) int
 			return ok && info.Uses[id] == p
 		}
 		all := true
-		for _, acq := range acqs {
-			callee := match.CalleeFunc(info, acq.Call)
+		for _, call := range calls {
+			callee := match.CalleeFunc(info, call)
+			if callee != nil && callee.Origin() == self && i < len(call.Args) && isParam(call.Args[i]) {
+				continue // a retry: the same method again
+			}
+			if callee != nil && mp != nil {
+				if j := mp.MethodParam(callee.Origin()); j >= 0 && j < len(call.Args) && isParam(call.Args[j]) {
+					continue // handed to a request method
+				}
+			}
 			sends := match.IsMethod(callee, match.NetHTTP, "Client", "Do") ||
 				match.IsMethod(callee, match.NetHTTP, "Transport", "RoundTrip") ||
 				callee != nil && callee.Name() == "RoundTrip" && isRoundTripper(callee)
-			if !sends || len(acq.Call.Args) != 1 || !headRequest(info, fn, acq.Call.Args[0], 0, isParam) {
+			if !sends || len(call.Args) != 1 || !headRequest(info, fn, call.Args[0], 0, isParam) {
 				all = false
 				break
 			}

@@ -212,3 +212,25 @@ func EnclosingFunc(c inspector.Cursor) ast.Node {
 	}
 	return nil
 }
+
+// AssignsVar reports whether n gives v a new value (an assignment or a
+// declaration of it), outside the function literals in it.
+func AssignsVar(info *types.Info, n ast.Node, v *types.Var) bool {
+	found := false
+	ast.Inspect(n, func(x ast.Node) bool {
+		if found {
+			return false
+		}
+		if _, ok := x.(*ast.FuncLit); ok {
+			return false
+		}
+		lhs, _ := AssignParts(x)
+		for _, l := range lhs {
+			if id, ok := ast.Unparen(l).(*ast.Ident); ok && info.ObjectOf(id) == v {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}

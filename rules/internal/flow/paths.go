@@ -29,6 +29,11 @@ type PathState struct {
 	// SomeClosed: on some path to here the body was closed, or its close
 	// deferred (a function that closes it only when asked to decode it).
 	SomeClosed bool
+	// Status is the statuses the response may have on this path: those
+	// its callee hands back live (an API library's request method that
+	// turns every other status into an error), narrowed by the tests of
+	// StatusCode on the way.
+	Status StatusSet
 }
 
 // meet is what holds at a point that paths in states a and b both reach.
@@ -36,7 +41,7 @@ func meet(a, b PathState) PathState {
 	return PathState{
 		Closed: a.Closed && b.Closed, EOF: a.EOF && b.EOF, Deferred: a.Deferred && b.Deferred,
 		Drained: a.Drained && b.Drained, NoBody: a.NoBody && b.NoBody, Streamed: a.Streamed || b.Streamed,
-		SomeClosed: a.MayBeClosed() || b.MayBeClosed(),
+		SomeClosed: a.MayBeClosed() || b.MayBeClosed(), Status: a.Status.Or(b.Status),
 	}
 }
 
@@ -97,6 +102,14 @@ type Paths struct {
 	// body is read and its close deferred (for summaries that need the
 	// state at each return).
 	Full bool
+	// Start is the statuses the response may have where the walk starts
+	// (AcquiredStatuses): a branch that tests StatusCode for none of them
+	// is never taken.
+	Start StatusSet
+	// spentIfSet are the call's other results that are nil wherever the
+	// response is live (AfterCall): where one is not nil, the callee has
+	// closed the response.
+	spentIfSet []*types.Var
 }
 
 // walkCtx says where a statement is: depth 0 is the list holding the
@@ -135,6 +148,7 @@ func FuncSignature(info *types.Info, fn ast.Node) *types.Signature {
 // Region walks the statements after anchor, in its list, to the end of
 // the list, starting in state st.
 func (w *Paths) Region(anchor inspector.Cursor, st PathState) {
+	st = w.narrow(st, w.Start)
 	c, ok := anchor.NextSibling()
 	w.from(c, ok, st, "the end of the block")
 }
@@ -142,6 +156,7 @@ func (w *Paths) Region(anchor inspector.Cursor, st PathState) {
 // Body walks a whole statement list (a function body, or the block of
 // an if err == nil), then, for a block, what follows it.
 func (w *Paths) Block(block inspector.Cursor, st PathState) {
+	st = w.narrow(st, w.Start)
 	first, ok := firstStmt(block)
 	w.from(first, ok, st, "the end of the block")
 }
@@ -161,6 +176,7 @@ func firstStmt(block inspector.Cursor) (inspector.Cursor, bool) {
 // the function (a middleware that looks at a response inside the block
 // and returns it after).
 func (w *Paths) Guarded(ifc, block inspector.Cursor, st PathState) {
+	st = w.narrow(st, w.Start)
 	first, ok := firstStmt(block)
 	st, falls := w.run(first, ok, st)
 	if !falls {
@@ -264,7 +280,8 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 			st = w.events(c, c.ChildAt(edge.IfStmt_Init, -1), st)
 		}
 		st = w.events(c, c.ChildAt(edge.IfStmt_Cond, -1), st)
-		bst := st
+		yes, no := w.statusSplit(n.Cond, 0)
+		bst := w.narrow(st, yes)
 		if w.testsNoBody(n.Cond, token.EQL) {
 			bst.NoBody, bst.EOF = true, true // nothing to read: as good as read
 		}
@@ -273,22 +290,36 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 			// that path, nothing to read or close.
 			bst.NoBody, bst.EOF, bst.Closed = true, true, true
 		}
+		if w.testsSet(n.Cond, token.NEQ) {
+			// if loc != nil { ... }: a result the callee sets only with a
+			// response it has closed.
+			bst.NoBody, bst.EOF, bst.Closed = true, true, true
+		}
 		if done, ok := w.errorFromHandler(c, n); ok {
 			// if err := requireOK(resp); err != nil { ... }: the helper
 			// drained or closed the body before returning the error.
 			bst.Closed = bst.Closed || done.Closed
 			bst.EOF = bst.EOF || done.EOF
 		}
-		a, fa := w.list(c.ChildAt(edge.IfStmt_Body, -1), bst, deeper(ctx))
-		est := st
+		a, fa := bst, false
+		if !bst.Status.Empty() {
+			// A branch on a status the response cannot have here (if
+			// !success after a callee that returns only 2xx responses) is
+			// never taken.
+			a, fa = w.list(c.ChildAt(edge.IfStmt_Body, -1), bst, deeper(ctx))
+		}
+		est := w.narrow(st, no)
 		if w.testsNoBody(n.Cond, token.NEQ) {
 			est.NoBody, est.EOF = true, true // if resp.StatusCode != http.StatusNoContent { ... }: otherwise, no body
 		}
 		if w.testsNil(n.Cond, token.NEQ) {
 			est.NoBody, est.EOF, est.Closed = true, true, true // if resp != nil && resp.Body != nil { ... }: otherwise, none
 		}
-		b, fb := est, true
-		if n.Else != nil {
+		if w.testsSet(n.Cond, token.EQL) {
+			est.NoBody, est.EOF, est.Closed = true, true, true // if loc == nil { return resp.Body }: otherwise, spent
+		}
+		b, fb := est, !est.Status.Empty()
+		if n.Else != nil && fb {
 			b, fb = w.stmt(c.ChildAt(edge.IfStmt_Else, -1), est, deeper(ctx))
 		}
 		switch {
@@ -316,8 +347,15 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 		var outs []PathState
 		hasDefault := false
 		_, isSelect := n.(*ast.SelectStmt)
+		clauseStatus, rest := w.switchStatuses(n, body, st.Status)
 		for clause := range body.Children() {
 			cst := st
+			if cs, ok := clauseStatus[clause.Node()]; ok {
+				if cs.Empty() {
+					continue // a case for statuses the response cannot have here
+				}
+				cst = w.narrow(cst, cs)
+			}
 			switch cn := clause.Node().(type) {
 			case *ast.CaseClause:
 				if cn.List == nil {
@@ -349,8 +387,8 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 				outs = append(outs, cst)
 			}
 		}
-		if !hasDefault && !isSelect {
-			outs = append(outs, st)
+		if !hasDefault && !isSelect && !rest.Empty() {
+			outs = append(outs, w.narrow(st, rest))
 		}
 		outs = append(outs, breaks...)
 		if len(outs) == 0 {
@@ -429,6 +467,59 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 	default:
 		return w.events(c, c, st), true
 	}
+}
+
+// narrow returns st on a path where the response's status is in s.
+func (w *Paths) narrow(st PathState, s StatusSet) PathState {
+	st.Status = st.Status.And(s)
+	if st.Status.Limited && st.Status.Within(noBodyStatusSet) {
+		st.NoBody, st.EOF = true, true // a 204 or a 304: nothing to read
+	}
+	return st
+}
+
+// switchStatuses returns, for the clauses of a switch that tests the
+// response's StatusCode (switch resp.StatusCode { case 200: }, switch {
+// case resp.StatusCode >= 400: }), the statuses each is taken for, given
+// those in, and the statuses for which no clause is taken.
+func (w *Paths) switchStatuses(n ast.Node, body inspector.Cursor, in StatusSet) (map[ast.Node]StatusSet, StatusSet) {
+	sw, ok := n.(*ast.SwitchStmt)
+	if !ok {
+		return nil, in
+	}
+	out := map[ast.Node]StatusSet{}
+	rest := in
+	var dflt ast.Node
+	for clause := range body.Children() {
+		cc, ok := clause.Node().(*ast.CaseClause)
+		if !ok {
+			continue
+		}
+		if cc.List == nil {
+			dflt = cc
+			continue
+		}
+		var yes, no StatusSet
+		if sw.Tag != nil {
+			s, ok := w.statusCases(sw, cc)
+			if !ok {
+				return nil, in
+			}
+			yes, no = s, s.Not()
+		} else {
+			yes, no = StatusSet{Limited: true}, StatusSet{}
+			for _, e := range cc.List {
+				y, n := w.statusSplit(e, 0)
+				yes, no = yes.Or(y), no.And(n)
+			}
+		}
+		out[cc] = rest.And(yes)
+		rest = rest.And(no)
+	}
+	if dflt != nil {
+		out[dflt] = rest
+	}
+	return out, rest
 }
 
 // streamsIn reports whether one of the calls that stream the body is

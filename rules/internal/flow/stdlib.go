@@ -7,9 +7,10 @@ import (
 	"github.com/httpfix/httpfix/rules/internal/match"
 )
 
-// What the standard library does with a reader it is handed, for the
-// functions that matter: no fact is exported for them, since their
-// packages are not analyzed.
+// What the standard library (and golang.org/x/net/html's parser) does
+// with a reader it is handed, for the functions that matter: no fact is
+// exported for the standard library, since its packages are not
+// analyzed, and the parser's read to EOF is not one a summary proves.
 
 // readsToEOF reports whether the call reads its argument argIdx to EOF:
 // io.ReadAll, io.Copy and io.CopyBuffer (from it), ReadFrom, and the
@@ -28,9 +29,20 @@ func readsToEOF(fn *types.Func, argIdx int, call *ast.CallExpr, info *types.Info
 		return argIdx == 0 // reads it all, and puts a copy back
 	case fn.Name() == "ReadFrom" && fn.Signature().Recv() != nil:
 		return argIdx == 0
+	case match.IsFunc(fn, xNetHTML, "Parse"), match.IsFunc(fn, xNetHTML, "ParseWithOptions"),
+		match.IsFunc(fn, xNetHTML, "ParseFragment"), match.IsFunc(fn, xNetHTML, "ParseFragmentWithOptions"):
+		// The HTML5 parsing algorithm has no early end: the parser takes
+		// tokens until its tokenizer reports io.EOF (or a read error),
+		// through a state machine whose loop no summary proves ends
+		// there. What it returns is built from the whole document.
+		return argIdx == 0
 	}
 	return false
 }
+
+// xNetHTML is the HTML5 parser of the Go project's extended library,
+// which scrapers (goquery, colly) read response bodies with.
+const xNetHTML = "golang.org/x/net/html"
 
 // wrapsReader reports whether fn returns a reader over its argument
 // argIdx that ends where that reader ends, or at a bound: io.LimitReader,
