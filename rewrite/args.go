@@ -100,6 +100,7 @@ func (e *engine) resolveArg(s *scanner, arg string, set *argSet) {
 			e.errorf("%s: %v", arg, err)
 			return
 		}
+		e.walked = append(e.walked, root)
 		if len(pds) == 0 {
 			e.errorf("%s: pattern matched no packages", arg)
 			return

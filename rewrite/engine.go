@@ -148,6 +148,9 @@ type engine struct {
 	// editCache memoizes editable.
 	dirs      map[string]*pkgDir
 	editCache sync.Map
+	// walked are the directories whose whole trees the arguments named
+	// (dir/...).
+	walked []string
 	// depsDone records the dependencies analyzed for their facts.
 	depsDone map[string]bool
 	// realDir is Options.Dir with symbolic links resolved, for rel.
@@ -270,6 +273,9 @@ func (e *engine) run() {
 		}
 	}
 	dirs := e.resolveArgs(s)
+	if !e.opts.Tests {
+		e.leaveTestOnly(s, dirs)
+	}
 	e.dirs = map[string]*pkgDir{}
 	for _, pd := range dirs {
 		e.dirs[pd.dir] = pd

@@ -38,12 +38,20 @@ type pkgDir struct {
 	importPath string
 	module     *Module
 	imports    map[string]bool // of every file, test files included
-	goFiles    []string        // non-test files of the build context, cgo ones included (absolute)
-	tests      []string        // _test.go files (absolute)
-	notCovered []string        // files the build context excludes that import a path a rule needs
-	only       map[string]bool // the files to change (file arguments); nil means all
-	mentions   bool            // some non-test file contains a rule's Reaches word
-	explicit   bool            // named by an argument rather than found by a walk
+	// prodImports are the imports of the files that are not tests, those
+	// the build context leaves out included (a //go:build ignore
+	// generator is a program of its own).
+	prodImports []string
+	// taggedTestImports are the imports of the test files the build
+	// context leaves out (an acceptance suite behind a build tag).
+	taggedTestImports []string
+	main              bool            // a command (package main)
+	goFiles           []string        // non-test files of the build context, cgo ones included (absolute)
+	tests             []string        // _test.go files (absolute)
+	notCovered        []string        // files the build context excludes that import a path a rule needs
+	only              map[string]bool // the files to change (file arguments); nil means all
+	mentions          bool            // some non-test file contains a rule's Reaches word
+	explicit          bool            // named by an argument rather than found by a walk
 }
 
 // scanner finds modules and package directories.
@@ -295,6 +303,8 @@ func (s *scanner) scanDir(dir string, mod *Module) *pkgDir {
 	// A directory with errors (several package names, a file with a bad
 	// build constraint) is still a candidate: loading it reports the error
 	// properly.
+	pd.prodImports = append(pd.prodImports, bp.Imports...)
+	pd.main = bp.Name == "main"
 	for _, lists := range [][]string{bp.Imports, bp.TestImports, bp.XTestImports} {
 		for _, imp := range lists {
 			pd.imports[imp] = true
@@ -329,11 +339,20 @@ func (s *scanner) scanDir(dir string, mod *Module) *pkgDir {
 		}
 	}
 	for _, name := range bp.IgnoredGoFiles {
-		if strings.HasSuffix(name, "_test.go") && !s.tests {
-			continue // never rewritten, whatever the context
-		}
+		test := strings.HasSuffix(name, "_test.go")
 		file := filepath.Join(dir, name)
+		if test && !s.tests {
+			// Never rewritten, whatever the context; what it imports
+			// says which packages tests use.
+			if imports, err := importsOf(file); err == nil {
+				pd.taggedTestImports = append(pd.taggedTestImports, imports...)
+			}
+			continue
+		}
 		if imports, err := importsOf(file); err == nil {
+			if !test {
+				pd.prodImports = append(pd.prodImports, imports...)
+			}
 			for _, imp := range imports {
 				if s.isNeeded(imp) {
 					pd.notCovered = append(pd.notCovered, file)
