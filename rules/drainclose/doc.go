@@ -39,6 +39,13 @@
 // never drained, except on the returns reached before the stream starts.
 // An explicit close before the body escapes drains first. A struct that
 // embeds *http.Response is a response where the summary of the function
-// that returns it says its body is handed on open. A defer in a loop, an ignored error, and whatever cannot
-// be shown safe are reported instead.
+// that returns it says its body is handed on open. A callee's summary
+// also says which statuses the responses it hands back live may have (a
+// request method that turns every other status into an error): a branch
+// on a status outside them is never taken. A result the callee sets only
+// with a response it closed (a redirect's location) makes the response
+// spent where it is set; a HEAD request sent through request methods has
+// no body. The last response of a sequential command, after which main
+// can make no request, needs only its close. A defer in a loop, an
+// ignored error, and whatever cannot be shown safe are reported instead.
 package drainclose

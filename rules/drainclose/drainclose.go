@@ -32,6 +32,7 @@ import (
 	"github.com/httpfix/httpfix/rules/internal/facts"
 	"github.com/httpfix/httpfix/rules/internal/flow"
 	"github.com/httpfix/httpfix/rules/internal/match"
+	"github.com/httpfix/httpfix/rules/internal/match/seq"
 )
 
 //go:embed doc.go
@@ -43,7 +44,7 @@ var Analyzer = New(config.Default())
 // New returns drainclose configured by cfg (a copy of which its flags set).
 func New(cfg config.Config) *analysis.Analyzer {
 	return edit.NewAnalyzer("drainclose", "https://github.com/httpfix/httpfix#drainclose-drain-then-close-every-response-body-the-function-owns", doc, cfg,
-		[]*analysis.Analyzer{facts.Analyzer},
+		[]*analysis.Analyzer{facts.Analyzer, seq.Analyzer},
 		func(pass *analysis.Pass, c *config.Config) (any, error) { return nil, run(pass, c) })
 }
 
@@ -57,6 +58,9 @@ func run(pass *analysis.Pass, cfg *config.Config) error {
 		info:    pass.TypesInfo,
 		cfg:     cfg,
 		callees: pass.ResultOf[facts.Analyzer].(*facts.Summaries),
+		pkg:     pass.Pkg,
+		seq:     pass.ResultOf[seq.Analyzer].(*seq.Fact),
+		http:    map[*types.Package]bool{},
 	}
 	in := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	for fn := range in.Root().Preorder((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
@@ -107,6 +111,9 @@ type drainClose struct {
 	// embedding the *http.Response: the deferred drain-close takes its
 	// Body, not the response.
 	wrapped bool
+	pkg     *types.Package
+	seq     *seq.Fact               // whether the program may start goroutines
+	http    map[*types.Package]bool // memo of reachesHTTP
 }
 
 // step is one edit of a fix.
@@ -125,6 +132,12 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	name := flow.CalleeName(acq.Call)
 	v := acq.Resp.Name()
 	dc.wrapped = !match.IsResponsePtr(acq.Resp.Type())
+	if dc.drain && dc.lastRequest(acq) {
+		// No request follows that could reuse the connection: the body
+		// needs its close, as in Go 1.27, and nothing more.
+		defer func(d bool) { dc.drain = d }(dc.drain)
+		dc.drain = false
+	}
 	own := flow.AnalyzeBody(flow.BodyConfig{
 		Info: dc.info, Fn: acq.Fn, Root: acq.Resp, RootKind: flow.KindResp,
 		After: acq.Stmt.Node().End(), Callees: dc.callees,
@@ -457,7 +470,11 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 			branchSteps = branchClosures
 			replaced := false
 			for _, p := range plains {
-				if !replaced && (guard == nil && (isNextStmt(p, anchor) || noLossBefore(w, anchor, p)) || guard != nil && isFirstIn(p, guard)) {
+				// A defer in a nil guard before the check (if resp != nil {
+				// defer resp.Body.Close() }) runs wherever there is a body,
+				// and becomes the drain-close where it is.
+				guardedEarly := early != nil && p == early.Stmt && early.NilSafe
+				if !replaced && (guardedEarly || guard == nil && (isNextStmt(p, anchor) || noLossBefore(w, anchor, p)) || guard != nil && isFirstIn(p, guard)) {
 					if len(own.BodyWrites) > 0 {
 						steps = append(steps, insertAfter(p, dc.drainDefer(v)))
 					} else {
@@ -967,4 +984,105 @@ func isNextStmt(c, anchor inspector.Cursor) bool {
 // isFirstIn reports whether the statement at c is the first of block.
 func isFirstIn(c inspector.Cursor, block *ast.BlockStmt) bool {
 	return len(block.List) > 0 && c.Node() == block.List[0]
+}
+
+// lastRequest reports whether the response of acq is the last one a
+// sequential command gets: the call is in main (not in a loop, in a main
+// with no goto), in a program that starts no goroutine (seq), and no call
+// after it, nor any deferred call, may make a request: each is a builtin,
+// a conversion, or a function of a package that does not reach net/http
+// (fmt, os, encoding/json), or one of net/http's that sends nothing. The
+// process ends with main: a drain would let no request reuse the
+// connection.
+func (dc *drainClose) lastRequest(acq *flow.Acquisition) bool {
+	if dc.seq == nil || dc.seq.Concurrent || !seq.InMain(dc.pkg, acq.Fn.Node()) {
+		return false
+	}
+	for c := acq.Stmt.Parent(); c.Valid() && c != acq.Fn; c = c.Parent() {
+		switch c.Node().(type) {
+		case *ast.ForStmt, *ast.RangeStmt, *ast.FuncLit:
+			return false
+		}
+	}
+	ok := true
+	var visit func(n ast.Node, deferred bool)
+	visit = func(n ast.Node, deferred bool) {
+		ast.Inspect(n, func(x ast.Node) bool {
+			if !ok {
+				return false
+			}
+			switch x := x.(type) {
+			case *ast.BranchStmt:
+				if x.Tok == token.GOTO {
+					ok = false
+				}
+			case *ast.DeferStmt:
+				visit(x.Call, true)
+				return false
+			case *ast.CallExpr:
+				if x == acq.Call {
+					return true
+				}
+				if (deferred || x.Pos() >= acq.Stmt.Node().End()) && !dc.sendsNothing(x) {
+					ok = false
+				}
+			}
+			return true
+		})
+	}
+	visit(flow.FuncBody(acq.Fn.Node()), false)
+	return ok
+}
+
+// sendsNothing reports whether a call cannot make an HTTP request: a
+// builtin or a conversion, or a call of a function of a package that
+// does not reach net/http, or one of net/http's that sends nothing.
+func (dc *drainClose) sendsNothing(call *ast.CallExpr) bool {
+	if tv, ok := dc.info.Types[call.Fun]; ok && (tv.IsType() || tv.IsBuiltin()) {
+		return true
+	}
+	fn := match.CalleeFunc(dc.info, call)
+	switch {
+	case fn == nil:
+		return false // a function value: anything
+	case fn.Pkg() == nil:
+		return true // error.Error
+	case fn.Pkg().Path() == match.NetHTTP:
+		recv := fn.Signature().Recv()
+		switch {
+		case recv != nil:
+			// A client's or a transport's methods send; a server's serve.
+			for _, name := range []string{"Client", "Transport", "RoundTripper", "Server"} {
+				if match.IsPtrTo(recv.Type(), match.NetHTTP, name) || match.IsNamed(recv.Type(), match.NetHTTP, name) {
+					return false
+				}
+			}
+		case recv == nil:
+			switch fn.Name() {
+			case "Get", "Head", "Post", "PostForm", "ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS":
+				return false
+			}
+		}
+		return true
+	case fn.Pkg() == dc.pkg:
+		return false // the program's own code may send anything
+	}
+	return !dc.reachesHTTP(fn.Pkg())
+}
+
+// reachesHTTP reports whether pkg imports net/http, directly or not.
+func (dc *drainClose) reachesHTTP(pkg *types.Package) bool {
+	if v, ok := dc.http[pkg]; ok {
+		return v
+	}
+	dc.http[pkg] = false // an import cycle cannot be, but stop anyway
+	v := false
+	for _, q := range pkg.Imports() {
+		if q.Path() == match.NetHTTP || dc.reachesHTTP(q) {
+			v = true
+			break
+		}
+	}
+	dc.http[pkg] = v
+	return v
 }

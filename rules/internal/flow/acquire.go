@@ -298,10 +298,23 @@ func ErrorCheck(acq *Acquisition, own *Body) (check Check, problem string) {
 			check.Stmt = c
 			return check, ""
 		}
-		if nilGuarded(info, s, acq.Resp) && !Mentions(info, s, acq.ErrVar) {
+		if nilGuarded(info, s, acq.Resp) {
 			// if resp != nil { r.Header = resp.Header }: a use that
-			// cannot meet a nil response, before the check.
-			continue
+			// cannot meet a nil response, before the check. One that
+			// defers the body's close or handler (if resp != nil { defer
+			// closeResponse(resp) }) registers it wherever there is a
+			// body; one that turns a status into the error (if resp !=
+			// nil && resp.StatusCode != 200 { err = toError(resp) }) does
+			// so with a helper that reads or closes the body, and the
+			// check that follows tests both errors.
+			early := guardedDefer(info, acq, own, c)
+			if early != nil && check.Early == nil {
+				check.Early = early
+				continue
+			}
+			if !Mentions(info, s, acq.ErrVar) || errFromConsumer(info, s.(*ast.IfStmt).Body, acq, own) {
+				continue
+			}
 		}
 		if d, ok := s.(*ast.DeferStmt); ok && check.Early == nil {
 			w := NewPaths(info, acq.Fn, acq.Resp, own)
@@ -321,6 +334,68 @@ func ErrorCheck(acq *Acquisition, own *Body) (check Check, problem string) {
 			return check, fmt.Sprintf("%s is used before the error of %s is checked; check the error right after the call, then drain and close %s.Body", v, name, v)
 		}
 	}
+}
+
+// guardedDefer returns the defer, at the top of the block of the nil
+// guard at c, that closes the body or hands it to a handler, as it runs:
+// only where there is a response.
+func guardedDefer(info *types.Info, acq *Acquisition, own *Body, c inspector.Cursor) *Defer {
+	for x := range c.ChildAt(edge.IfStmt_Body, -1).Children() {
+		d, isDefer := x.Node().(*ast.DeferStmt)
+		if !isDefer {
+			continue
+		}
+		w := NewPaths(info, acq.Fn, acq.Resp, own)
+		w.DeferStmt(x, d, PathState{}, true)
+		if len(w.Defers) == 1 {
+			early := w.Defers[0]
+			early.NilSafe = true
+			return &early
+		}
+	}
+	return nil
+}
+
+// errFromConsumer reports whether every use of the call's error in block
+// gives it the error of a helper handed the response that reads its body
+// to the end or closes it (err = httpRespToError(resp)): where that error
+// makes the check that follows fail, the body is done with.
+func errFromConsumer(info *types.Info, block *ast.BlockStmt, acq *Acquisition, own *Body) bool {
+	ok := true
+	ast.Inspect(block, func(n ast.Node) bool {
+		if !ok {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			if Mentions(info, n, acq.ErrVar) {
+				ok = false
+			}
+			return false
+		case *ast.AssignStmt:
+			for i, l := range n.Lhs {
+				if !isVar(info, l, acq.ErrVar) {
+					continue
+				}
+				if len(n.Lhs) != 1 || len(n.Rhs) != 1 || n.Tok != token.ASSIGN {
+					ok = false
+					return false
+				}
+				call, isCall := ast.Unparen(n.Rhs[i]).(*ast.CallExpr)
+				done := own.OnError[call]
+				if !isCall || !(own.EOF[call] || own.Closes[call] || done.EOF || done.Closed) {
+					ok = false
+				}
+				return false
+			}
+		case *ast.Ident:
+			if info.Uses[n] == acq.ErrVar {
+				ok = false // read, or assigned otherwise
+			}
+		}
+		return true
+	})
+	return ok
 }
 
 // handsWithErr reports whether s passes resp and errVar, as they are, to
@@ -628,6 +703,11 @@ func nilGuarded(info *types.Info, s ast.Stmt, v *types.Var) bool {
 		return false
 	}
 	be, ok := ast.Unparen(ifs.Cond).(*ast.BinaryExpr)
+	if ok && be.Op == token.LAND {
+		// if resp != nil && resp.StatusCode != 200 { ... }: the rest is
+		// evaluated only where there is a response.
+		be, ok = ast.Unparen(be.X).(*ast.BinaryExpr)
+	}
 	if !ok || be.Op != token.NEQ || !(isVar(info, be.X, v) && isNil(info, be.Y) || isNil(info, be.X) && isVar(info, be.Y, v)) {
 		return false
 	}

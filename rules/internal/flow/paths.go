@@ -2,7 +2,6 @@ package flow
 
 import (
 	"go/ast"
-	"go/constant"
 	"go/token"
 	"go/types"
 
@@ -282,9 +281,6 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 		st = w.events(c, c.ChildAt(edge.IfStmt_Cond, -1), st)
 		yes, no := w.statusSplit(n.Cond, 0)
 		bst := w.narrow(st, yes)
-		if w.testsNoBody(n.Cond, token.EQL) {
-			bst.NoBody, bst.EOF = true, true // nothing to read: as good as read
-		}
 		if w.testsNil(n.Cond, token.EQL) {
 			// if resp == nil || resp.Body == nil { return }: no body on
 			// that path, nothing to read or close.
@@ -309,9 +305,6 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 			a, fa = w.list(c.ChildAt(edge.IfStmt_Body, -1), bst, deeper(ctx))
 		}
 		est := w.narrow(st, no)
-		if w.testsNoBody(n.Cond, token.NEQ) {
-			est.NoBody, est.EOF = true, true // if resp.StatusCode != http.StatusNoContent { ... }: otherwise, no body
-		}
 		if w.testsNil(n.Cond, token.NEQ) {
 			est.NoBody, est.EOF, est.Closed = true, true, true // if resp != nil && resp.Body != nil { ... }: otherwise, none
 		}
@@ -365,9 +358,6 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 				if cn.Comm == nil {
 					hasDefault = true
 				}
-			}
-			if cc, ok := clause.Node().(*ast.CaseClause); ok && w.casesNoBody(c.Node().(ast.Stmt), cc) {
-				cst.NoBody, cst.EOF = true, true
 			}
 			falls := true
 			for x := range clause.Children() {
@@ -581,31 +571,6 @@ func (w *Paths) guardedDefer(n *ast.IfStmt) (*ast.DeferStmt, bool) {
 	return d, true
 }
 
-// noBodyStatuses are the statuses whose responses carry no body.
-var noBodyStatuses = map[int64]bool{204: true, 304: true}
-
-// testsNoBody, with op token.EQL, reports whether cond holds only for a
-// status without a body: resp.StatusCode == http.StatusNoContent (or
-// 304), alone or in a ||; with op token.NEQ, whether it fails only for
-// one: resp.StatusCode != http.StatusNoContent, alone or in a &&.
-func (w *Paths) testsNoBody(cond ast.Expr, op token.Token) bool {
-	join := token.LOR
-	if op == token.NEQ {
-		join = token.LAND
-	}
-	e, ok := ast.Unparen(cond).(*ast.BinaryExpr)
-	if !ok {
-		return false
-	}
-	switch e.Op {
-	case join:
-		return w.testsNoBody(e.X, op) && w.testsNoBody(e.Y, op)
-	case op:
-		return w.isStatusCode(e.X) && w.isNoBodyStatus(e.Y) || w.isStatusCode(e.Y) && w.isNoBodyStatus(e.X)
-	}
-	return false
-}
-
 // testsNil reports whether cond, with op token.EQL, holds only when the
 // response or its Body is nil or http.NoBody (resp == nil || resp.Body ==
 // nil); with op token.NEQ, whether it fails only then (resp != nil &&
@@ -653,33 +618,9 @@ func selectedObj(info *types.Info, e ast.Expr) types.Object {
 	return nil
 }
 
-// casesNoBody reports whether a case of a switch on resp.StatusCode lists
-// only statuses without a body.
-func (w *Paths) casesNoBody(n ast.Stmt, cc *ast.CaseClause) bool {
-	sw, ok := n.(*ast.SwitchStmt)
-	if !ok || sw.Tag == nil || !w.isStatusCode(sw.Tag) || len(cc.List) == 0 {
-		return false
-	}
-	for _, e := range cc.List {
-		if !w.isNoBodyStatus(e) {
-			return false
-		}
-	}
-	return true
-}
-
 func (w *Paths) isStatusCode(e ast.Expr) bool {
 	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
 	return ok && sel.Sel.Name == "StatusCode" && isVar(w.Info, sel.X, w.Root)
-}
-
-func (w *Paths) isNoBodyStatus(e ast.Expr) bool {
-	tv, ok := w.Info.Types[e]
-	if !ok || tv.Value == nil {
-		return false
-	}
-	v, ok := constant.Int64Val(constant.ToInt(tv.Value))
-	return ok && noBodyStatuses[v]
 }
 
 // returnedHandlerErr reports whether a return statement returns, as the
