@@ -866,6 +866,13 @@ func (s *Summaries) returnKind(lf *localFunc, r *ast.ReturnStmt, ri, n int, rk *
 		if callee != nil && callee.Origin() == rk.self {
 			return 0, false // recursion: what the other returns hand back
 		}
+		if callee == nil && s.handsParamResponse(lf, x) {
+			// f := requireStatusIn(200); return f(d, resp, err): a
+			// checker, a function value handed the function's own
+			// response, hands back that response (or nil, with an
+			// error): what the caller gave.
+			return flow.ResultLive, true
+		}
 		if idx, _ := flow.ResponseIndex(s.info, x); idx >= 0 {
 			return s.Result(callee), true
 		}
@@ -873,6 +880,21 @@ func (s *Summaries) returnKind(lf *localFunc, r *ast.ReturnStmt, ri, n int, rk *
 	}
 	*headAll = false
 	return flow.ResultUnknown, true
+}
+
+// handsParamResponse reports whether call hands one of the function's
+// response parameters on as it is.
+func (s *Summaries) handsParamResponse(lf *localFunc, call *ast.CallExpr) bool {
+	for _, a := range call.Args {
+		id, ok := ast.Unparen(a).(*ast.Ident)
+		if !ok {
+			continue
+		}
+		if v, ok := s.info.Uses[id].(*types.Var); ok && isParam(lf.decl, s.info, v) && match.IsResponsePtr(v.Type()) {
+			return true
+		}
+	}
+	return false
 }
 
 // closedOnlyOnError reports whether every close of the body the walk w

@@ -131,7 +131,7 @@ func acquisition(info *types.Info, fn, cur inspector.Cursor, call *ast.CallExpr,
 		if match.IsError(tuple.At(n - 1).Type()) {
 			errIdx = n - 1
 		}
-		if (n > 2 || errIdx < 0) && (callee == nil || !ownedResult(callees.Result(callee.Origin()))) {
+		if (n > 2 || errIdx < 0) && (callee == nil || !ownedResult(callees.Result(callee.Origin()))) && !throughChecker(info, call, idx, callees) {
 			// conn, resp, err := dialer.Dial(...): the response comes
 			// with what the call is for (a websocket connection that took
 			// over the HTTP one, a body already read); the function that
@@ -712,6 +712,31 @@ func nilGuarded(info *types.Info, s ast.Stmt, v *types.Var) bool {
 		return false
 	}
 	return ifs.Else == nil || !Mentions(info, ifs.Else, v)
+}
+
+// throughChecker reports whether call is a function value handed, as
+// its only argument, the results of a call that returns an owned
+// response at the same place (rtt, resp, err := checkFn(c.doRequest(r)),
+// checkFn := requireStatusIn(200, 204)): a checker of the response, which
+// hands it back, or nil with an error. The response is the inner call's.
+func throughChecker(info *types.Info, call *ast.CallExpr, idx int, callees Callees) bool {
+	if match.CalleeFunc(info, call) != nil || len(call.Args) != 1 {
+		return false
+	}
+	inner, ok := ast.Unparen(call.Args[0]).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	innerIdx, n := ResponseIndex(info, inner)
+	outerIdx, m := ResponseIndex(info, call)
+	if innerIdx < 0 || innerIdx != idx || outerIdx != idx || n != m {
+		return false
+	}
+	fn := match.CalleeFunc(info, inner)
+	if fn == nil {
+		return false
+	}
+	return fn.Pkg() != nil && fn.Pkg().Path() == match.NetHTTP || ownedResult(callees.Result(fn.Origin()))
 }
 
 // ownedResult reports whether a response of that kind, returned with
