@@ -240,6 +240,13 @@ func TestBehaviour(t *testing.T) {
 		fixes:   []string{"drainclose"},
 		runs:    []behaviourRun{losesAll(seqWorkload("")), losesAll(concWorkload(""))},
 	}, {
+		// The response handed through a checker a generator makes,
+		// then a 404 return and a Decoder, as json_status.
+		program: "checker_query",
+		flags:   []string{"-rules=drainclose"},
+		fixes:   []string{"drainclose"},
+		runs:    []behaviourRun{losesAll(seqWorkload("")), losesAll(concWorkload(""))},
+	}, {
 		// Seed 001, misuse two: http.Get from concurrent workers.
 		program: "get_workers",
 		flags:   []string{"-rules=defaultclient"},
