@@ -750,6 +750,20 @@ func mayBeNil(t types.Type) bool {
 	return false
 }
 
+// returnedResponse returns the expression a return statement hands back
+// as result ri of n: that result, or the call whose results it returns
+// (return c.Do(req)); false for a bare return of named results.
+func returnedResponse(r *ast.ReturnStmt, ri, n int) (ast.Expr, bool) {
+	switch {
+	case len(r.Results) == n:
+		return ast.Unparen(r.Results[ri]), true
+	case len(r.Results) == 1:
+		call, ok := ast.Unparen(r.Results[0]).(*ast.CallExpr)
+		return call, ok
+	}
+	return nil, false
+}
+
 // returnStatus says what statuses the response the return r hands back
 // as result ri (of n) may have: where the function got it (at its own
 // call, narrowed by the tests on the way: at), or what its callee's
@@ -757,13 +771,8 @@ func mayBeNil(t types.Type) bool {
 // (return c.do(req)). A recursive call hands back what the other returns
 // do.
 func (s *Summaries) returnStatus(r *ast.ReturnStmt, ri, n int, rk *returnKinds, at map[*types.Var]flow.StatusSet) flow.StatusSet {
-	var e ast.Expr
-	switch {
-	case len(r.Results) == n:
-		e = ast.Unparen(r.Results[ri])
-	case len(r.Results) == 1:
-		e = ast.Unparen(r.Results[0])
-	default:
+	e, ok := returnedResponse(r, ri, n)
+	if !ok {
 		return flow.AllStatuses()
 	}
 	switch x := e.(type) {
@@ -802,18 +811,8 @@ func (s *Summaries) returnStatus(r *ast.ReturnStmt, ri, n int, rk *returnKinds, 
 // whether it hands back a response at all (not nil). It clears *headAll
 // unless that response answers a HEAD request.
 func (s *Summaries) returnKind(lf *localFunc, r *ast.ReturnStmt, ri, n int, rk *returnKinds, headAll *bool) (flow.ResultKind, bool) {
-	var e ast.Expr
-	switch {
-	case len(r.Results) == n:
-		e = ast.Unparen(r.Results[ri])
-	case len(r.Results) == 1:
-		// return c.Do(req): what the callee returns.
-		call, ok := ast.Unparen(r.Results[0]).(*ast.CallExpr)
-		if !ok {
-			return flow.ResultUnknown, true
-		}
-		e = call
-	default:
+	e, ok := returnedResponse(r, ri, n)
+	if !ok {
 		return flow.ResultUnknown, true // a bare return of named results
 	}
 	switch x := e.(type) {

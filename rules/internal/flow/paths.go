@@ -102,9 +102,11 @@ type Paths struct {
 	// state at each return).
 	Full bool
 	// Start is the statuses the response may have where the walk starts
-	// (AcquiredStatuses): a branch that tests StatusCode for none of them
-	// is never taken.
+	// (AfterCall): a branch that tests StatusCode for none of them is
+	// never taken.
 	Start StatusSet
+	// testVars memoizes statusTestVar.
+	testVars map[*types.Var]ast.Expr
 	// spentIfSet are the call's other results that are nil wherever the
 	// response is live (AfterCall): where one is not nil, the callee has
 	// closed the response.

@@ -144,20 +144,6 @@ type ResultStatuses interface {
 	Statuses(fn *types.Func) StatusSet
 }
 
-// AcquiredStatuses returns the statuses the response of acq may have
-// where its call returned no error: those its callee's summary allows.
-func AcquiredStatuses(info *types.Info, acq *Acquisition, callees Callees) StatusSet {
-	rs, ok := callees.(ResultStatuses)
-	if !ok || acq == nil || acq.Call == nil {
-		return StatusSet{}
-	}
-	fn := match.CalleeFunc(info, acq.Call)
-	if fn == nil {
-		return StatusSet{}
-	}
-	return rs.Statuses(fn.Origin())
-}
-
 // LiveResults is implemented by the Callees that know which other
 // results of a function are nil wherever the response it hands back is
 // live (loc, resp, err := c.doUntilFound(req): a location only with a
@@ -172,10 +158,15 @@ type LiveResults interface {
 // response where the call returned no error: the statuses it may have,
 // and the results whose being non-nil says it is spent.
 func (w *Paths) AfterCall(acq *Acquisition, callees Callees) {
-	w.Start = AcquiredStatuses(w.Info, acq, callees)
-	lr, ok := callees.(LiveResults)
 	fn := match.CalleeFunc(w.Info, acq.Call)
-	if !ok || fn == nil {
+	if fn == nil {
+		return
+	}
+	if rs, ok := callees.(ResultStatuses); ok {
+		w.Start = rs.Statuses(fn.Origin())
+	}
+	lr, ok := callees.(LiveResults)
+	if !ok {
 		return
 	}
 	mask := lr.NilWhenLive(fn.Origin())
@@ -386,10 +377,17 @@ func (w *Paths) statusTestVar(id *ast.Ident) ast.Expr {
 	if b, ok := v.Type().Underlying().(*types.Basic); !ok || b.Info()&types.IsBoolean == 0 {
 		return nil
 	}
+	if def, ok := w.testVars[v]; ok {
+		return def
+	}
 	def, ok := w.onlyValue(v)
 	if !ok {
-		return nil
+		def = nil
 	}
+	if w.testVars == nil {
+		w.testVars = map[*types.Var]ast.Expr{}
+	}
+	w.testVars[v] = def // the walk meets the test once per path
 	return def
 }
 
