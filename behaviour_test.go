@@ -17,7 +17,9 @@ package main
 // The rules about Transports are measured the same way: pool_waves
 // (poolsize) sends waves of 50 concurrent requests through a Transport
 // that keeps two idle connections per host, nearly one connection per
-// request before and at most 52 after; TestBehaviourPoolDeadline runs
+// request before and at most 52 after; one_worker, the Transport poolsize
+// leaves alone, is an asynchronous sender's, whose one worker sends what
+// 50 goroutines queue over a single connection, before and after; TestBehaviourPoolDeadline runs
 // seed 000's dial deadline against a server answering in 100 ms (failed
 // requests before, none after, over at most two connections, while a
 // server that never answers still fails a request within about twice
@@ -107,6 +109,10 @@ type workload struct {
 	workers, n int
 	hold       time.Duration // the server holds each request this long
 	pause      time.Duration // a worker waits this long between requests
+	// queued says that the workers queue their requests for one sender
+	// that sends them one at a time: the server does not wait for a
+	// first round of concurrent requests.
+	queued bool
 }
 
 func seqWorkload(shape string) workload {
@@ -115,6 +121,14 @@ func seqWorkload(shape string) workload {
 
 func concWorkload(shape string) workload {
 	return workload{name: "conc", shape: shape, workers: concWorkers, n: concRounds, hold: concHold, pause: concPause}
+}
+
+// queuedWorkload is concWorkload's workers, queueing their requests for
+// a sender that sends them one after the other.
+func queuedWorkload() workload {
+	l := concWorkload("")
+	l.name, l.queued = "queued", true
+	return l
 }
 
 // waveWorkload is waves of concWorkers concurrent requests, each wave
@@ -202,10 +216,11 @@ func alreadyReuses(l workload) behaviourRun { return behaviourRun{l, l.limit(), 
 func TestBehaviour(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		program string   // testdata/behaviour/<program>.txtar
-		flags   []string // httpfix flags besides -w -q
-		fixes   []string // rules that must fix sites
-		runs    []behaviourRun
+		program   string   // testdata/behaviour/<program>.txtar
+		flags     []string // httpfix flags besides -w -q
+		fixes     []string // rules that must fix sites
+		unchanged bool     // no rule may fix a site: the program needs none
+		runs      []behaviourRun
 	}{{
 		// Seed 001, misuse one: Close without reading; a big enough pool.
 		program: "noread_loop",
@@ -273,6 +288,15 @@ func TestBehaviour(t *testing.T) {
 		fixes:   []string{"poolsize"},
 		runs:    []behaviourRun{{waveWorkload(), connsAtLeast(waveBefore), connsAtMost(concLimit)}},
 	}, {
+		// An asynchronous sender: 50 goroutines queue events, the one
+		// worker the sender starts sends them, one after the other.
+		// poolsize leaves its Transport (two idle connections per
+		// host) alone: one connection serves every request.
+		program:   "one_worker",
+		flags:     []string{"-rules=poolsize"},
+		unchanged: true,
+		runs:      []behaviourRun{{queuedWorkload(), connsAtMost(seqLimit), connsAtMost(seqLimit)}},
+	}, {
 		// Every shape, every rule, default flags.
 		program: "all_shapes",
 		fixes:   []string{"drainclose", "defaultclient", "hoisttransport"},
@@ -289,12 +313,17 @@ func TestBehaviour(t *testing.T) {
 			old := behaviourOldGo(t)
 			p := newBehaviourProgram(t, c.program)
 			p.compare(t, old, strings.Join(c.fixes, "+"), c.runs, func() {
+				if c.unchanged {
+					leaveInPlace(t, p.dir, c.flags)
+					return
+				}
 				res := rewriteInPlace(t, p.dir, c.flags)
 				for _, rule := range c.fixes {
 					if res.Stats.Fixed[rule] == 0 {
 						t.Errorf("rule %s fixed no site (fixed: %v)", rule, res.Stats.Fixed)
 					}
 				}
+
 			})
 		})
 	}
@@ -648,7 +677,7 @@ func startCountingServer(t *testing.T, l workload) (srv *httptest.Server, conns,
 	firstRound := make(chan struct{})
 	var once sync.Once
 	srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if reqs.Add(1) >= int64(l.workers) {
+		if n := reqs.Add(1); n >= int64(l.workers) || l.queued {
 			once.Do(func() { close(firstRound) })
 		}
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -705,6 +734,18 @@ func paddedUserJSON(t *testing.T, id int) []byte {
 // site left to a person.
 func rewriteInPlace(t *testing.T, dir string, flags []string) *rewrite.Result {
 	t.Helper()
+	return runInPlace(t, dir, flags, true)
+}
+
+// leaveInPlace runs the engine as rewriteInPlace does, and checks it
+// changed nothing, with no error and no site left to a person.
+func leaveInPlace(t *testing.T, dir string, flags []string) *rewrite.Result {
+	t.Helper()
+	return runInPlace(t, dir, flags, false)
+}
+
+func runInPlace(t *testing.T, dir string, flags []string, wantChanges bool) *rewrite.Result {
+	t.Helper()
 	orig := readModuleFiles(t, dir)
 	var stdout, stderr bytes.Buffer
 	c := &cli{Dir: dir, Stdout: &stdout, Stderr: &stderr}
@@ -726,8 +767,11 @@ func rewriteInPlace(t *testing.T, dir string, flags []string) *rewrite.Result {
 		t.Errorf("httpfix %s: exit %d\n%s", strings.Join(args, " "), res.ExitCode, stderr.Bytes())
 	}
 	changed := logRewrites(t, orig, readModuleFiles(t, dir))
-	if len(changed) == 0 {
+	switch {
+	case wantChanges && len(changed) == 0:
 		t.Fatalf("httpfix %s changed nothing", strings.Join(args, " "))
+	case !wantChanges && len(changed) > 0:
+		t.Errorf("httpfix %s changed %s, which need no change", strings.Join(args, " "), strings.Join(changed, ", "))
 	}
 	if res.Stats.Changed != len(changed) {
 		t.Errorf("httpfix counts %d files changed, %d did", res.Stats.Changed, len(changed))

@@ -123,19 +123,43 @@ func factAnalyzers(roots []Analyzer) []*analysis.Analyzer {
 }
 
 // analyzeDeps computes the facts of the dependencies of work that the
-// run does not process itself, before work is processed: the packages
-// outside the run (another module, a replaced one, a library) that
-// import net/http, which is what a package must do to hand responses to
-// or from its functions. Each is type-checked from source (its own
-// dependencies from export data) and analyzed once per run.
-func (e *engine) analyzeDeps(m *Module, work []*packages.Package, list *moduleList, analyzers []Analyzer) {
+// run does not process itself: the packages outside the run (another
+// module, a replaced one, a library) that import net/http, which is what
+// a package must do to hand responses to or from its functions, and the
+// reader helpers of those. Each is type-checked from source (its own
+// dependencies from export data) and analyzed once per run. Those that
+// import none of work, directly or not, are analyzed here, before work
+// is processed; the others (a package between two of work, such as a
+// protocol package that does not import net/http between a client and
+// the rate limiter it uses) are returned, to be analyzed once the
+// packages of work they import are: before that, their facts are not
+// known, and a dependency analyzed without them would say less than it
+// does (that it may start goroutines, that it may keep a body).
+func (e *engine) analyzeDeps(m *Module, work []*packages.Package, list *moduleList, analyzers []Analyzer) []*lateDep {
 	fas := factAnalyzers(analyzers)
 	if len(fas) == 0 {
-		return
+		return nil
 	}
 	inWork := map[string]bool{}
 	for _, p := range work {
 		inWork[p.PkgPath] = true
+	}
+	// reachesWork memoizes whether a package imports one of work,
+	// directly or not.
+	reach := map[*packages.Package]bool{}
+	var reachesWork func(p *packages.Package) bool
+	reachesWork = func(p *packages.Package) bool {
+		if r, ok := reach[p]; ok {
+			return r
+		}
+		reach[p] = false
+		for _, q := range p.Imports {
+			if !isStd(q.PkgPath) && (inWork[q.PkgPath] || reachesWork(q)) {
+				reach[p] = true
+				break
+			}
+		}
+		return reach[p]
 	}
 	var todo []*packages.Package
 	seen := map[*packages.Package]bool{}
@@ -175,29 +199,49 @@ func (e *engine) analyzeDeps(m *Module, work []*packages.Package, list *moduleLi
 		visit(p)
 	}
 	if len(todo) == 0 {
-		return
+		return nil
 	}
 	x := newExportData(todo)
+	var late []*lateDep
 	for _, p := range todo {
 		if e.ctx.Err() != nil {
-			return
+			return nil
 		}
-		// A copy: the module's listing shares p with every batch.
-		q := *p
-		q.Errors = nil
-		src := &sources{files: map[string][]byte{}}
-		typeCheckOne(&q, x, src)
-		if len(q.Errors) > 0 || q.Types == nil {
-			continue // no facts: its functions count as unknown
+		d := &lateDep{pkg: p, x: x, fas: fas}
+		if reachesWork(p) {
+			late = append(late, d)
+			continue
 		}
-		var roots []*analysis.Analyzer
-		for _, a := range fas {
-			if applies(Analyzer{Analyzer: a, Imports: []string{"net/http", "io", "bufio"}}, q.Types) {
-				roots = append(roots, a)
-			}
-		}
-		e.analyze(&q, roots, src)
+		e.analyzeDep(d)
 	}
+	return late
+}
+
+// A lateDep is a dependency to analyze once the packages of work it
+// imports are.
+type lateDep struct {
+	pkg *packages.Package // as the module's listing holds it
+	x   *exportData
+	fas []*analysis.Analyzer
+}
+
+// analyzeDep type-checks a dependency from source and computes its facts.
+func (e *engine) analyzeDep(d *lateDep) {
+	// A copy: the module's listing shares the package with every batch.
+	q := *d.pkg
+	q.Errors = nil
+	src := &sources{files: map[string][]byte{}}
+	typeCheckOne(&q, d.x, src)
+	if len(q.Errors) > 0 || q.Types == nil {
+		return // no facts: its functions count as unknown
+	}
+	var roots []*analysis.Analyzer
+	for _, a := range d.fas {
+		if applies(Analyzer{Analyzer: a, Imports: []string{"net/http", "io", "bufio"}}, q.Types) {
+			roots = append(roots, a)
+		}
+	}
+	e.analyze(&q, roots, src)
 }
 
 // sortedImports returns the import paths of p, sorted.

@@ -504,37 +504,42 @@ func (e *engine) runBatch(m *Module, batch []*pkgDir, list *moduleList, analyzer
 		work = append(work, p)
 		owners = append(owners, pd)
 	}
-	e.analyzeDeps(m, work, list, analyzers)
-	e.processAll(work, owners, analyzers, src, "", tick)
+	late := e.analyzeDeps(m, work, list, analyzers)
+	e.processAll(work, owners, late, analyzers, src, "", tick)
 	return true
 }
 
 // processAll processes the loaded packages, each with the directory it
 // belongs to, on the engine's workers, then emits their changes, reports
-// and errors in package order. A non-empty context names the build
-// context they were loaded under, for messages.
-func (e *engine) processAll(work []*packages.Package, owners []*pkgDir, analyzers []Analyzer, src *sources, context string, tick func()) {
+// and errors in package order. The dependencies in late are analyzed
+// among them, each once the packages of work it imports are. A non-empty
+// context names the build context they were loaded under, for messages.
+func (e *engine) processAll(work []*packages.Package, owners []*pkgDir, late []*lateDep, analyzers []Analyzer, src *sources, context string, tick func()) {
 	results := make([]*pkgResult, len(work))
 	// A package is processed once those it imports are: their facts
-	// are then known.
-	inDeps := batchDeps(work)
+	// are then known. Indices from len(work) on are late's.
+	nodes := slices.Clip(work) // appending copies: work stays as it is
+	for _, d := range late {
+		nodes = append(nodes, d.pkg)
+	}
+	inDeps := batchDeps(nodes)
 	var wg sync.WaitGroup
-	ready := make(chan int, len(work))
+	ready := make(chan int, len(nodes))
 	var mu sync.Mutex
-	waiting := make([]int, len(work))
-	dependents := make([][]int, len(work))
+	waiting := make([]int, len(nodes))
+	dependents := make([][]int, len(nodes))
 	for i, deps := range inDeps {
 		waiting[i] = len(deps)
 		for _, d := range deps {
 			dependents[d] = append(dependents[d], i)
 		}
 	}
-	for i := range work {
+	for i := range nodes {
 		if waiting[i] == 0 {
 			ready <- i
 		}
 	}
-	remaining := len(work)
+	remaining := len(nodes)
 	if remaining == 0 {
 		close(ready)
 	}
@@ -543,10 +548,14 @@ func (e *engine) processAll(work []*packages.Package, owners []*pkgDir, analyzer
 		go func() {
 			defer wg.Done()
 			for i := range ready {
-				results[i] = e.process(work[i], owners[i], analyzers, src)
-				e.mu.Lock()
-				tick()
-				e.mu.Unlock()
+				if i >= len(work) {
+					e.analyzeDep(late[i-len(work)])
+				} else {
+					results[i] = e.process(work[i], owners[i], analyzers, src)
+					e.mu.Lock()
+					tick()
+					e.mu.Unlock()
+				}
 				mu.Lock()
 				for _, j := range dependents[i] {
 					if waiting[j]--; waiting[j] == 0 {

@@ -403,7 +403,7 @@ func (e *engine) runContext(m *Module, c buildContext, dirs []*pkgDir, files map
 			}
 		}
 	}
-	e.processAll(work, owners, analyzers, src, c.String(), func() {})
+	e.processAll(work, owners, nil, analyzers, src, c.String(), func() {})
 }
 
 // notCovered lists files as not covered by the run.

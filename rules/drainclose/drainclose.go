@@ -59,7 +59,7 @@ func run(pass *analysis.Pass, cfg *config.Config) error {
 		cfg:     cfg,
 		callees: pass.ResultOf[facts.Analyzer].(*facts.Summaries),
 		pkg:     pass.Pkg,
-		seq:     pass.ResultOf[seq.Analyzer].(*seq.Fact),
+		seq:     pass.ResultOf[seq.Analyzer].(*seq.Result),
 		http:    map[*types.Package]bool{},
 	}
 	in := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
@@ -112,7 +112,7 @@ type drainClose struct {
 	// Body, not the response.
 	wrapped bool
 	pkg     *types.Package
-	seq     *seq.Fact               // whether the program may start goroutines
+	seq     *seq.Result             // whether the program may start goroutines
 	http    map[*types.Package]bool // memo of reachesHTTP
 }
 

@@ -33,10 +33,11 @@
 // outside loops) in a program that starts no goroutine (seq: the
 // command's code and every package it imports, the library it hands the
 // Transport to included): whoever makes its requests, each waits for the
-// one before. (A program that holds several bodies of one host open at
-// once uses several connections without goroutines; it is left alone
-// too, as one that reads its responses one by one would be.) A clone of
-// http.DefaultTransport counts as the package's own
+// one before; and so is one that an asynchronous sender's single worker
+// goroutine drives (worker.go). (A program that holds several bodies of
+// one host open at once uses several connections without goroutines; it
+// is left alone too, as one that reads its responses one by one would
+// be.) A clone of http.DefaultTransport counts as the package's own
 // Transport when the code sets some of its fields (a clone left as it is
 // has the defaults' settings on purpose); the rule sets the field after
 // the ones the code sets, before the clone is used.
@@ -75,7 +76,7 @@ func New(cfg config.Config) *analysis.Analyzer {
 	return edit.NewAnalyzer("poolsize", "https://github.com/httpfix/httpfix#poolsize-enough-idle-connections-per-host", doc, cfg, []*analysis.Analyzer{seq.Analyzer},
 		func(pass *analysis.Pass, c *config.Config) (any, error) {
 			s := edit.NewSession(pass, c)
-			p := &sizer{pass: pass, info: pass.TypesInfo, s: s, cfg: c, seq: pass.ResultOf[seq.Analyzer].(*seq.Fact)}
+			p := &sizer{pass: pass, info: pass.TypesInfo, s: s, cfg: c, seq: pass.ResultOf[seq.Analyzer].(*seq.Result)}
 			p.run()
 			s.Flush()
 			return nil, nil
@@ -125,9 +126,13 @@ type sizer struct {
 	goAreas  []ast.Node // code that runs in goroutines
 	goAreasK bool
 
-	seq   *seq.Fact // whether the program may start goroutines
+	seq   *seq.Result // whether the program may start goroutines
 	once  map[*ast.FuncDecl]bool
 	onceK bool
+
+	ins    *inspector.Inspector                 // of the package's files (inspector)
+	decls  map[*types.Func]*ast.FuncDecl        // the package's functions (funcDecls)
+	serial map[*types.Func]map[*types.Func]bool // the methods only workers run, with their workers (serialMethods)
 }
 
 // A fieldWrite is an assignment to a field of a Transport.
@@ -580,6 +585,11 @@ func (p *sizer) decide(st *site) {
 	if p.sequential(st) {
 		// Built once in a program whose requests go one at a time,
 		// wherever the Transport is handed.
+		return
+	}
+	if p.oneSender(st) {
+		// Kept by one object whose single worker goroutine sends every
+		// request on it, one after the other.
 		return
 	}
 	if st.owner.Valid() && (!st.escaped || p.hoisted(st.expr.Pos())) {

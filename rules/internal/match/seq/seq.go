@@ -18,7 +18,8 @@
 // import net/http, and so makes no request itself) can only run
 // concurrently code that the package hands it: handing it a function, or
 // a value that holds code (an interface with methods, a Client), counts
-// as concurrent; handing it data does not; importing one that imports,
+// as concurrent; handing it data, or values such packages made (an
+// option function of its own, a tag it declares), does not; importing one that imports,
 // directly or not, a package that makes requests counts as concurrent
 // (its goroutines may call that package). What is not seen: a function
 // value that such a package made (returned, or kept in a variable of its
@@ -67,13 +68,31 @@ func (f *Fact) String() string {
 	return "concurrent(" + f.Why + ")"
 }
 
-// Analyzer computes the package's Fact, which is also its result.
+// Analyzer computes the package's Fact; its result is a Result.
 var Analyzer = &analysis.Analyzer{
 	Name:       "httpfixseq",
 	Doc:        "whether a package, or the code it imports, may start goroutines",
 	Run:        run,
 	FactTypes:  []analysis.Fact{new(Fact)},
-	ResultType: reflect.TypeOf((*Fact)(nil)),
+	ResultType: reflect.TypeOf((*Result)(nil)),
+}
+
+// Result is the package's Fact, with the Facts of the packages it
+// imports directly: an analyzer cannot import another's facts, and a
+// rule that sees code handed to a function of an imported package needs
+// to know whether that package may run it on goroutines.
+type Result struct {
+	*Fact
+	imports map[*types.Package]*Fact
+}
+
+// Sequential reports whether pkg, a package the analyzed one imports
+// directly, is analyzed and starts no goroutine, nor does any package it
+// imports: whatever its functions are handed runs in the caller's
+// goroutine, before they return.
+func (r *Result) Sequential(pkg *types.Package) bool {
+	f := r.imports[pkg]
+	return f != nil && !f.Concurrent
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -82,7 +101,13 @@ func run(pass *analysis.Pass) (any, error) {
 		f.Concurrent, f.Why = true, why
 	}
 	pass.ExportPackageFact(f)
-	return f, nil
+	r := &Result{Fact: f, imports: map[*types.Package]*Fact{}}
+	for _, imp := range pass.Pkg.Imports() {
+		if g := new(Fact); pass.ImportPackageFact(imp, g) {
+			r.imports[imp] = g
+		}
+	}
+	return r, nil
 }
 
 // goStarters are the functions and methods of the standard library that
@@ -203,7 +228,7 @@ func concurrency(pass *analysis.Pass) string {
 					at(n.Pos(), "%s runs code on goroutines", types.ExprString(n.Fun))
 				case fn != nil && fn.Pkg() != nil && unknown[fn.Pkg()]:
 					for _, a := range n.Args {
-						if holdsCode(pass.TypesInfo.TypeOf(a)) {
+						if holdsCode(pass.TypesInfo.TypeOf(a)) && !foreign(pass.TypesInfo, a, unknown) {
 							at(a.Pos(), "%s, which is not analyzed, is handed code it may run on a goroutine", types.ExprString(n.Fun))
 						}
 					}
@@ -216,14 +241,14 @@ func concurrency(pass *analysis.Pass) string {
 						if kv, ok := e.(*ast.KeyValueExpr); ok {
 							e = kv.Value
 						}
-						if holdsCode(pass.TypesInfo.TypeOf(e)) {
+						if holdsCode(pass.TypesInfo.TypeOf(e)) && !foreign(pass.TypesInfo, e, unknown) {
 							at(e.Pos(), "a %s, which is not analyzed, is given code it may run on a goroutine", t.Obj().Name())
 						}
 					}
 				}
 			case *ast.AssignStmt:
 				for i, lhs := range n.Lhs {
-					if v := match.FieldOf(pass.TypesInfo, lhs); v != nil && v.Pkg() != nil && unknown[v.Pkg()] && i < len(n.Rhs) && holdsCode(pass.TypesInfo.TypeOf(n.Rhs[i])) {
+					if v := match.FieldOf(pass.TypesInfo, lhs); v != nil && v.Pkg() != nil && unknown[v.Pkg()] && i < len(n.Rhs) && holdsCode(pass.TypesInfo.TypeOf(n.Rhs[i])) && !foreign(pass.TypesInfo, n.Rhs[i], unknown) {
 						at(lhs.Pos(), "%s, of a package not analyzed, is given code it may run on a goroutine", types.ExprString(lhs))
 					}
 				}
@@ -258,6 +283,39 @@ func reachesRequests(pass *analysis.Pass, pkg *types.Package, seen map[*types.Pa
 		}
 	}
 	return ""
+}
+
+// foreign reports whether e is a value that packages not analyzed made,
+// with none of the package's code in it: a function or variable of such
+// a package (cases.NoLower, language.English), or what a function of one
+// returns when handed only such values or data (cases.Title(
+// language.English)). Such a package makes no request (it would import
+// net/http, or a package that does, and be analyzed or counted as
+// concurrent), so the code its values hold cannot make one either.
+func foreign(info *types.Info, e ast.Expr, unknown map[*types.Package]bool) bool {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.SelectorExpr:
+		obj := match.ObjOf(info, x)
+		if obj == nil || obj.Pkg() == nil || !unknown[obj.Pkg()] || obj.Parent() != obj.Pkg().Scope() {
+			return false
+		}
+		switch obj.(type) {
+		case *types.Func, *types.Var, *types.Const:
+			return true
+		}
+	case *ast.CallExpr:
+		fn := match.CalleeFunc(info, x)
+		if fn == nil || fn.Pkg() == nil || !unknown[fn.Pkg()] || fn.Signature().Recv() != nil {
+			return false
+		}
+		for _, a := range x.Args {
+			if holdsCode(info.TypeOf(a)) && !foreign(info, a, unknown) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // holdsCode reports whether a value of type t may hold code another
