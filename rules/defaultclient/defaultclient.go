@@ -144,10 +144,6 @@ func siteFuncName(e ast.Expr) string {
 	return ""
 }
 
-// requestFuncs are the net/http functions that send a request with
-// http.DefaultClient.
-var requestFuncs = map[string]bool{"Get": true, "Head": true, "Post": true, "PostForm": true}
-
 type defaultClientPass struct {
 	*analysis.Pass
 	cfg   *config.Config
@@ -337,7 +333,7 @@ func (p *defaultClientPass) scanFile(file *ast.File) {
 			}
 			expr := ecur.Node().(ast.Expr)
 			switch {
-			case match.IsFunc(asFunc(obj), match.NetHTTP, obj.Name()) && requestFuncs[obj.Name()]:
+			case match.IsDefaultClientFunc(asFunc(obj)):
 				if f != nil {
 					sends := ecur.ParentEdgeKind() == edge.CallExpr_Fun
 					p.sites = append(p.sites, defaultSite{kind: requestFuncSite, file: f, pos: expr.Pos(), expr: expr, sends: sends})
@@ -574,10 +570,10 @@ func clientUseOK(cur inspector.Cursor) (bool, string) {
 	if !ok || cur.ParentEdgeKind() != edge.SelectorExpr_X {
 		return false, "handed on"
 	}
-	switch sel.Sel.Name {
-	case "Do", "Get", "Head", "Post", "PostForm", "CloseIdleConnections":
+	switch name := sel.Sel.Name; {
+	case match.ClientSends(name) || name == "CloseIdleConnections":
 		return cur.Parent().ParentEdgeKind() == edge.CallExpr_Fun, "a method value"
-	case "Transport":
+	case name == "Transport":
 		return false, "its Transport is used"
 	}
 	return true, ""

@@ -1057,9 +1057,11 @@ func (dc *drainClose) sendsNothing(call *ast.CallExpr) bool {
 					return false
 				}
 			}
-		case recv == nil:
+		case match.IsDefaultClientFunc(fn):
+			return false
+		default:
 			switch fn.Name() {
-			case "Get", "Head", "Post", "PostForm", "ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS":
+			case "ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS":
 				return false
 			}
 		}

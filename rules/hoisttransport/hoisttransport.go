@@ -440,9 +440,9 @@ func (s *hoistSite) selector(selCur inspector.Cursor, k flow.Kind) {
 				s.mayMutate(pos, text)
 			}
 		case match.IsClient(sel.Recv()):
-			switch name {
-			case "Do", "Get", "Head", "Post", "PostForm":
-			case "CloseIdleConnections":
+			switch {
+			case match.ClientSends(name):
+			case name == "CloseIdleConnections":
 				s.closed(pos, text)
 			default:
 				s.flow.Escape(pos, "passed to method "+name)

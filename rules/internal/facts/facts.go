@@ -279,7 +279,7 @@ func (s *Summaries) Param(fn *types.Func, idx int) (flow.ParamEffect, bool) {
 
 // Result returns what the response fn returns is.
 func (s *Summaries) Result(fn *types.Func) flow.ResultKind {
-	if isRequest(fn) {
+	if match.SendsRequest(fn) {
 		return flow.ResultLive
 	}
 	if f := s.fact(fn); f != nil {
@@ -318,19 +318,6 @@ func (s *Summaries) NilWhenLive(fn *types.Func) uint64 {
 func (s *Summaries) Head(fn *types.Func) bool {
 	if f := s.fact(fn); f != nil {
 		return f.Head
-	}
-	return false
-}
-
-// isRequest reports whether fn is one of net/http's functions and methods
-// that make a request and return its response.
-func isRequest(fn *types.Func) bool {
-	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != match.NetHTTP {
-		return false
-	}
-	switch fn.Name() {
-	case "Do", "Get", "Head", "Post", "PostForm", "RoundTrip":
-		return true
 	}
 	return false
 }

@@ -82,6 +82,41 @@ func IsClient(t types.Type) bool {
 	return IsNamed(t, NetHTTP, "Client") || IsPtrTo(t, NetHTTP, "Client")
 }
 
+// ClientSends reports whether name is a method of http.Client that sends
+// a request and returns its response.
+func ClientSends(name string) bool {
+	switch name {
+	case "Do", "Get", "Head", "Post", "PostForm":
+		return true
+	}
+	return false
+}
+
+// IsDefaultClientFunc reports whether fn is one of net/http's functions
+// that send a request with http.DefaultClient: Get, Head, Post,
+// PostForm.
+func IsDefaultClientFunc(fn *types.Func) bool {
+	return fn != nil && fn.Name() != "Do" && ClientSends(fn.Name()) && IsFunc(fn, NetHTTP, fn.Name())
+}
+
+// SendsRequest reports whether fn is one of net/http's functions and
+// methods that send a request and return its response: the functions on
+// http.DefaultClient, a Client's methods that send, and RoundTrip (of a
+// Transport, or of any RoundTripper).
+func SendsRequest(fn *types.Func) bool {
+	switch {
+	case fn == nil:
+		return false
+	case IsDefaultClientFunc(fn):
+		return true
+	case ClientSends(fn.Name()):
+		return IsMethod(fn, NetHTTP, "Client", fn.Name())
+	case fn.Name() == "RoundTrip":
+		return IsMethod(fn, NetHTTP, "Transport", "RoundTrip") || IsMethod(fn, NetHTTP, "RoundTripper", "RoundTrip")
+	}
+	return false
+}
+
 // IsError reports whether t is the predeclared error type.
 func IsError(t types.Type) bool {
 	return t != nil && types.Identical(t, types.Universe.Lookup("error").Type())
