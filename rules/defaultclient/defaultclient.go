@@ -40,6 +40,7 @@ import (
 	"github.com/httpfix/httpfix/rules/config"
 	"github.com/httpfix/httpfix/rules/internal/edit"
 	"github.com/httpfix/httpfix/rules/internal/match"
+	"github.com/httpfix/httpfix/rules/internal/match/seq"
 )
 
 //go:embed doc.go
@@ -172,6 +173,9 @@ type defaultClientPass struct {
 	// library's, see clientFuncDecl), called where the variable would
 	// be named.
 	clientFunc bool
+	// runsOnce are the functions of a main package that run once, in
+	// main's goroutine (commandOneOff).
+	runsOnce map[*ast.FuncDecl]bool
 }
 
 // inspectorOf returns an inspector of one file of the package.
@@ -194,7 +198,7 @@ func (p *defaultClientPass) run() {
 	}
 	sites := p.sites[:0]
 	for _, s := range p.sites {
-		if !p.s.Skip(s.pos) && (s.kind.usesClient() || p.clientPrivate(s)) {
+		if !p.s.Skip(s.pos) && (s.kind.usesClient() || p.clientPrivate(s)) && !p.commandOneOff(s) {
 			sites = append(sites, s)
 		}
 	}
@@ -250,6 +254,53 @@ func (p *defaultClientPass) run() {
 	if len(todo) > 0 {
 		p.rewrite(todo)
 	}
+}
+
+// commandOneOff reports whether s sends a request from a command's own
+// goroutine, one request after the other: http.Get(u) or
+// http.DefaultClient.Do(req) called directly in main, or in a function
+// only main calls (outside loops, go statements and function literals:
+// seq.RunsOnce), when the configuration asks the client for nothing but
+// a pool (no timeout, no bound on connections per host). Such a site
+// has one request in flight at a time and reuses the one idle
+// connection http.DefaultTransport keeps for it: a pool of its own would
+// change nothing, and in an example or a one-shot tool the declared
+// client is noise. (Whatever else the program sends concurrently through
+// the defaults is at its own sites, which are moved.)
+func (p *defaultClientPass) commandOneOff(s defaultSite) bool {
+	if p.Pkg.Name() != "main" || p.cfg.Timeout > 0 || p.cfg.MaxConnsPerHost > 0 || !s.kind.usesClient() || !s.sends || s.file == nil {
+		return false
+	}
+	cur, ok := p.inspectorOf(s.file.Ast).Root().FindNode(s.expr)
+	if !ok {
+		return false
+	}
+	switch s.kind {
+	case requestFuncSite:
+		ok = cur.ParentEdgeKind() == edge.CallExpr_Fun
+	case defaultClientSite:
+		ok = cur.ParentEdgeKind() == edge.SelectorExpr_X && cur.Parent().ParentEdgeKind() == edge.CallExpr_Fun
+	}
+	if !ok {
+		return false
+	}
+	fn, ok := enclosingFunc(cur)
+	if !ok {
+		return false
+	}
+	fd, ok := fn.Node().(*ast.FuncDecl)
+	if !ok {
+		return false // in a function literal: it may run anywhere
+	}
+	for c := cur.Parent(); c != fn; c = c.Parent() {
+		if _, ok := c.Node().(*ast.GoStmt); ok {
+			return false
+		}
+	}
+	if p.runsOnce == nil {
+		p.runsOnce = seq.RunsOnce(p.Pass)
+	}
+	return p.runsOnce[fd]
 }
 
 // libraryClient says whether the package's client is the function a

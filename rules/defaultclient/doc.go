@@ -17,6 +17,13 @@
 // Transport. A bound on connections per host and a client timeout are
 // added only when configured (max_conns_per_host, timeout).
 //
+// A command's one-off requests are left alone: http.Get(u) or
+// http.DefaultClient.Do(req) called in main, or in a function only main
+// calls (outside loops, go statements and function literals), has one
+// request in flight and reuses the idle connection http.DefaultTransport
+// keeps for it. With a client timeout or a bound on connections per host
+// configured, they move too.
+//
 // In a main package the client is a variable. In a library it is a
 // function that copies http.DefaultClient as it is when a request is
 // sent (its Timeout, Jar, CheckRedirect) and gives the copy the pooled
