@@ -122,7 +122,33 @@ func (e *engine) listModule(m *Module, dirs []*pkgDir) (*moduleList, error) {
 			l.orphans = append(l.orphans, p)
 		}
 	}
+	var unlisted []*pkgDir
+	for _, pd := range dirs {
+		if len(l.roots[pd]) == 0 {
+			unlisted = append(unlisted, pd)
+		}
+	}
+	if len(unlisted) > 0 {
+		return nil, e.whyUnlisted(m, unlisted)
+	}
 	return l, nil
+}
+
+// whyUnlisted returns the error that kept the go command from listing
+// the packages of dirs, which the scan found Go files in. Asked for
+// export data, it lists nothing and says nothing when the module itself
+// is broken (a go.mod that needs updates: "go mod tidy"); asked for less,
+// it says why. Such a module is an error of the run, never a clean pass.
+func (e *engine) whyUnlisted(m *Module, dirs []*pkgDir) error {
+	pats, err := patterns(m, dirs)
+	if err != nil {
+		return err
+	}
+	_, err = packages.Load(e.loadConfig(m, packages.NeedName, nil), pats...)
+	if err == nil {
+		return fmt.Errorf("loading packages of module %s: the go command lists no package in %s", m.Path, strings.Join(pats, " "))
+	}
+	return fmt.Errorf("loading packages of module %s: %s", m.Path, strings.Join(strings.Fields(err.Error()), " "))
 }
 
 // owners finds the directory a loaded package belongs to.
