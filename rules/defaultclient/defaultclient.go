@@ -39,6 +39,7 @@ import (
 
 	"github.com/httpfix/httpfix/rules/config"
 	"github.com/httpfix/httpfix/rules/internal/edit"
+	"github.com/httpfix/httpfix/rules/internal/flow"
 	"github.com/httpfix/httpfix/rules/internal/match"
 	"github.com/httpfix/httpfix/rules/internal/match/seq"
 )
@@ -267,8 +268,12 @@ func (p *defaultClientPass) run() {
 // change nothing, and in an example or a one-shot tool the declared
 // client is noise. (Whatever else the program sends concurrently through
 // the defaults is at its own sites, which are moved.)
+//
+// So is a client without a Transport made there and used there only, to
+// send (client := &http.Client{Timeout: t}; client.Do(req)): the pool
+// it would get serves those requests alone, one at a time.
 func (p *defaultClientPass) commandOneOff(s defaultSite) bool {
-	if p.Pkg.Name() != "main" || p.cfg.Timeout > 0 || p.cfg.MaxConnsPerHost > 0 || !s.kind.usesClient() || !s.sends || s.file == nil {
+	if p.Pkg.Name() != "main" || s.file == nil {
 		return false
 	}
 	cur, ok := p.inspectorOf(s.file.Ast).Root().FindNode(s.expr)
@@ -277,11 +282,13 @@ func (p *defaultClientPass) commandOneOff(s defaultSite) bool {
 	}
 	switch s.kind {
 	case requestFuncSite:
-		ok = cur.ParentEdgeKind() == edge.CallExpr_Fun
+		ok = s.sends && cur.ParentEdgeKind() == edge.CallExpr_Fun
 	case defaultClientSite:
-		ok = cur.ParentEdgeKind() == edge.SelectorExpr_X && cur.Parent().ParentEdgeKind() == edge.CallExpr_Fun
+		ok = s.sends && cur.ParentEdgeKind() == edge.SelectorExpr_X && cur.Parent().ParentEdgeKind() == edge.CallExpr_Fun
+	case clientLitSite, newClientSite:
+		ok = sendsOnlyHere(p.TypesInfo, cur, map[*types.Var]bool{})
 	}
-	if !ok {
+	if !ok || s.kind.usesClient() && (p.cfg.Timeout > 0 || p.cfg.MaxConnsPerHost > 0) {
 		return false
 	}
 	fn, ok := enclosingFunc(cur)
@@ -301,6 +308,70 @@ func (p *defaultClientPass) commandOneOff(s defaultSite) bool {
 		p.runsOnce = seq.RunsOnce(p.Pass)
 	}
 	return p.runsOnce[fd]
+}
+
+// sendsOnlyHere reports whether the client the expression at cur makes
+// is used only in its function, outside function literals and go
+// statements, to send requests or set its fields: called at once
+// ((&http.Client{}).Get(u)), or kept in a local variable that is only so
+// used.
+func sendsOnlyHere(info *types.Info, cur inspector.Cursor, seen map[*types.Var]bool) bool {
+	fn, ok := enclosingFunc(cur)
+	return ok && sendsOnlyIn(info, fn, cur, seen)
+}
+
+// sendsOnlyIn is sendsOnlyHere for a use at cur of the client, in fn.
+func sendsOnlyIn(info *types.Info, fn, cur inspector.Cursor, seen map[*types.Var]bool) bool {
+	for {
+		if cur.ParentEdgeKind() == edge.ParenExpr_X {
+			cur = cur.Parent()
+			continue
+		}
+		if u, ok := cur.Parent().Node().(*ast.UnaryExpr); ok && u.Op == token.AND {
+			cur = cur.Parent()
+			continue
+		}
+		break
+	}
+	for c := cur.Parent(); c != fn; c = c.Parent() {
+		switch c.Node().(type) {
+		case *ast.GoStmt, *ast.FuncLit:
+			return false
+		}
+	}
+	switch cur.ParentEdgeKind() {
+	case edge.SelectorExpr_X:
+		sel := cur.Parent().Node().(*ast.SelectorExpr)
+		if sel.Sel.Name == "Transport" {
+			return false
+		}
+		if _, isField := info.Selections[sel]; isField && info.Selections[sel].Kind() == types.FieldVal {
+			return true // c.Timeout = t
+		}
+		return match.ClientSends(sel.Sel.Name) && cur.Parent().ParentEdgeKind() == edge.CallExpr_Fun
+	case edge.AssignStmt_Lhs:
+		return true // a new value for the variable
+	case edge.AssignStmt_Rhs, edge.ValueSpec_Values:
+		lhs, rhs := flow.AssignParts(cur.Parent().Node())
+		if len(lhs) != len(rhs) {
+			return false
+		}
+		v := match.LocalVar(info, lhs[cur.ParentEdgeIndex()])
+		if v == nil {
+			return false // a field, a package variable
+		}
+		if seen[v] {
+			return true
+		}
+		seen[v] = true
+		for use := range fn.Preorder((*ast.Ident)(nil)) {
+			if info.Uses[use.Node().(*ast.Ident)] == v && !sendsOnlyIn(info, fn, use, seen) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // libraryClient says whether the package's client is the function a

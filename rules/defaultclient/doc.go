@@ -21,8 +21,9 @@
 // http.DefaultClient.Do(req) called in main, or in a function only main
 // calls (outside loops, go statements and function literals), has one
 // request in flight and reuses the idle connection http.DefaultTransport
-// keeps for it. With a client timeout or a bound on connections per host
-// configured, they move too.
+// keeps for it; so does a client without a Transport made there and used
+// there only, to send. With a client timeout or a bound on connections
+// per host configured, the calls on the defaults move too.
 //
 // In a main package the client is a variable. In a library it is a
 // function that copies http.DefaultClient as it is when a request is
