@@ -305,7 +305,7 @@ func TestGoFixToolchains(t *testing.T) {
 			copyTree(t, "testdata/demo", withTool)
 			copyTree(t, "testdata/demo", withFix)
 			out, err := goTool(t, tc.toolchain, withFix, "fix", "-fixtool="+bin, "-diff", "./...")
-			if err == nil || !strings.Contains(out, "+\tresp, err := httpClient.Get(") {
+			if err == nil || !strings.Contains(out, "resp, err := httpClient.Get(") {
 				t.Fatalf("go fix -diff: %v\n%s", err, out)
 			}
 			compareTrees(t, withFix, "testdata/demo") // -diff writes nothing
