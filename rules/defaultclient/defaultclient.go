@@ -322,17 +322,7 @@ func sendsOnlyHere(info *types.Info, cur inspector.Cursor, seen map[*types.Var]b
 
 // sendsOnlyIn is sendsOnlyHere for a use at cur of the client, in fn.
 func sendsOnlyIn(info *types.Info, fn, cur inspector.Cursor, seen map[*types.Var]bool) bool {
-	for {
-		if cur.ParentEdgeKind() == edge.ParenExpr_X {
-			cur = cur.Parent()
-			continue
-		}
-		if u, ok := cur.Parent().Node().(*ast.UnaryExpr); ok && u.Op == token.AND {
-			cur = cur.Parent()
-			continue
-		}
-		break
-	}
+	cur = sameClient(cur, false)
 	for c := cur.Parent(); c != fn; c = c.Parent() {
 		switch c.Node().(type) {
 		case *ast.GoStmt, *ast.FuncLit:
@@ -372,6 +362,27 @@ func sendsOnlyIn(info *types.Info, fn, cur inspector.Cursor, seen map[*types.Var
 		return true
 	}
 	return false
+}
+
+// sameClient returns the outermost expression around cur that denotes
+// the client cur does: through parentheses and &, and with deref through
+// * too (a copy of the client is the same client to its Transport).
+func sameClient(cur inspector.Cursor, deref bool) inspector.Cursor {
+	for {
+		if cur.ParentEdgeKind() == edge.ParenExpr_X {
+			cur = cur.Parent()
+			continue
+		}
+		if u, ok := cur.Parent().Node().(*ast.UnaryExpr); ok && u.Op == token.AND {
+			cur = cur.Parent()
+			continue
+		}
+		if u, ok := cur.Parent().Node().(*ast.StarExpr); ok && deref && u.X == cur.Node() {
+			cur = cur.Parent()
+			continue
+		}
+		return cur
+	}
 }
 
 // libraryClient says whether the package's client is the function a
@@ -605,21 +616,7 @@ func (p *defaultClientPass) clientPrivate(s defaultSite) bool {
 	seen := map[*types.Var]bool{}
 	var handedOn func(c inspector.Cursor) bool
 	handedOn = func(c inspector.Cursor) bool {
-		for {
-			if c.ParentEdgeKind() == edge.ParenExpr_X {
-				c = c.Parent()
-				continue
-			}
-			if u, ok := c.Parent().Node().(*ast.UnaryExpr); ok && u.Op == token.AND {
-				c = c.Parent()
-				continue
-			}
-			if u, ok := c.Parent().Node().(*ast.StarExpr); ok && u.X == c.Node() {
-				c = c.Parent()
-				continue
-			}
-			break
-		}
+		c = sameClient(c, true)
 		switch c.ParentEdgeKind() {
 		case edge.CallExpr_Args:
 			return true
