@@ -326,6 +326,14 @@ func ErrorCheck(acq *Acquisition, own *Body) (check Check, problem string) {
 				continue
 			}
 		}
+		if ifs, ok := s.(*ast.IfStmt); ok && ifs.Else == nil && OnlyOnErr(info, ifs, acq.ErrVar) && Terminates(info, ifs.Body) && !Mentions(info, s, acq.Resp) {
+			// if errors.As(err, &ne) && ne.Timeout() { continue }: a
+			// branch for some errors, where the call gave no response
+			// (or, for a redirect it refused, one whose body it
+			// closed). It leaves; what follows still has the error to
+			// check.
+			continue
+		}
 		if handsWithErr(info, s, acq.Resp, acq.ErrVar) {
 			check.HandedWithErr = c
 			return check, ""

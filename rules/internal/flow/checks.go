@@ -116,6 +116,51 @@ func TestsNoErr(info *types.Info, cond ast.Expr, errVar types.Object) bool {
 	return false
 }
 
+// OnlyOnErr reports whether the if statement's block runs only when the
+// error errVar is not nil: its condition has, as itself or as an operand
+// of &&, err != nil, errors.As(err, target) (false for a nil error),
+// errors.Is(err, ErrSentinel) with a package-level sentinel, or the ok of
+// a comma-ok assertion of err its init makes (if ne, ok :=
+// err.(net.Error); ok && ne.Timeout()).
+func OnlyOnErr(info *types.Info, ifs *ast.IfStmt, errVar types.Object) bool {
+	var ok types.Object
+	if as, isAssign := ifs.Init.(*ast.AssignStmt); isAssign && len(as.Lhs) == 2 && len(as.Rhs) == 1 {
+		if ta, isAssert := ast.Unparen(as.Rhs[0]).(*ast.TypeAssertExpr); isAssert && isVar(info, ta.X, errVar) {
+			if id, isIdent := as.Lhs[1].(*ast.Ident); isIdent {
+				ok = info.ObjectOf(id)
+			}
+		}
+	} else if ifs.Init != nil {
+		return false
+	}
+	var implies func(e ast.Expr) bool
+	implies = func(e ast.Expr) bool {
+		switch e := ast.Unparen(e).(type) {
+		case *ast.BinaryExpr:
+			switch e.Op {
+			case token.LAND:
+				return implies(e.X) || implies(e.Y)
+			case token.NEQ:
+				return isVar(info, e.X, errVar) && isNil(info, e.Y) || isNil(info, e.X) && isVar(info, e.Y, errVar)
+			}
+		case *ast.Ident:
+			return ok != nil && info.Uses[e] == ok
+		case *ast.CallExpr:
+			fn := match.CalleeFunc(info, e)
+			if len(e.Args) != 2 || !isVar(info, e.Args[0], errVar) {
+				return false
+			}
+			// errors.Is(nil, target) is target == nil: false for a
+			// sentinel, a package-level error variable.
+			sentinel, _ := match.ObjOf(info, e.Args[1]).(*types.Var)
+			return match.IsFunc(fn, "errors", "As") ||
+				match.IsFunc(fn, "errors", "Is") && sentinel != nil && !sentinel.IsField() && sentinel.Pkg() != nil && sentinel.Parent() == sentinel.Pkg().Scope()
+		}
+		return false
+	}
+	return implies(ifs.Cond)
+}
+
 // Terminates reports whether a statement never completes normally: it
 // returns, panics, branches away or ends the process.
 func Terminates(info *types.Info, s ast.Stmt) bool {
