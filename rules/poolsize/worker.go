@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"go/types"
 
+	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
@@ -128,12 +129,10 @@ func (p *sizer) oneSender(st *site) bool {
 	return len(workers) <= defaultPerHost
 }
 
-// inspector returns an inspector of the package's files.
+// inspector returns the inspector of the package's files every analyzer
+// of the pass shares.
 func (p *sizer) inspector() *inspector.Inspector {
-	if p.ins == nil {
-		p.ins = inspector.New(p.pass.Files)
-	}
-	return p.ins
+	return p.pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 }
 
 // rootVar returns the variable x names, if x is an identifier.
@@ -422,15 +421,12 @@ func (p *sizer) serialMethods() map[*types.Func]map[*types.Func]bool {
 	// it, or the method that calls it on its own receiver (nil for any
 	// other reference).
 	refs := map[*types.Func][]methodRef{}
-	for _, f := range p.pass.Files {
-		ins := inspector.New([]*ast.File{f})
-		for cur := range ins.Root().Preorder((*ast.Ident)(nil)) {
-			fn, ok := p.info.Uses[cur.Node().(*ast.Ident)].(*types.Func)
-			if !ok || decls[fn] == nil || fn.Signature().Recv() == nil {
-				continue
-			}
-			refs[fn] = append(refs[fn], p.methodRef(cur))
+	for cur := range p.inspector().Root().Preorder((*ast.Ident)(nil)) {
+		fn, ok := p.info.Uses[cur.Node().(*ast.Ident)].(*types.Func)
+		if !ok || decls[fn] == nil || fn.Signature().Recv() == nil {
+			continue
 		}
+		refs[fn] = append(refs[fn], p.methodRef(cur))
 	}
 	// The sets only grow, from the workers up to their callees.
 	for grew := true; grew; {
