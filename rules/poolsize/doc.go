@@ -33,12 +33,12 @@
 // the call, and hoisttransport moves it to package level as it is (the
 // variable it declares is left alone too, so that a second run
 // changes nothing). So is the Transport of an asynchronous sender that
-// one worker goroutine drives: kept, with the Client on it, by one object
-// only, and sent on only by that object's worker (an unexported method
-// started once per object, in a sync.Once of the object's or by the
-// constructor that allocates it) and the unexported methods only it
-// calls on its receiver; or by two such workers, as the default pool
-// keeps an idle connection for each. A per-host value below 4 on a
+// one worker goroutine drives: kept, with the Client on it, in unexported
+// fields of one object only, and sent on only by that object's worker
+// (an unexported method started once per object, in a sync.Once of the
+// object's or by the constructor that allocates it) and the unexported
+// methods only it calls on its receiver; or by two such workers, as the
+// default pool keeps an idle connection for each. A per-host value below 4 on a
 // Transport the package uses from goroutines is reported. Where the
 // Transport's MaxIdleConns is not a constant, the value cannot be chosen:
 // the site is reported.

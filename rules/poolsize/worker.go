@@ -26,9 +26,10 @@ import (
 // The rule proves it, on the package's own code, in three steps:
 //
 //   - the function that builds the Transport (once per call, outside
-//     loops) stores it, or a Client on it, in fields of one object only
-//     (its receiver, a parameter, or a struct it allocates), and uses it
-//     for nothing else but setting it up;
+//     loops) stores it, or a Client on it, in unexported fields of one
+//     object only (its receiver, a parameter, or a struct it allocates),
+//     none of them embedded, and uses it for nothing else but setting it
+//     up;
 //   - every other read of those fields anywhere in the package is made
 //     through the receiver of a method that runs on the object's
 //     workers, outside function literals and go statements, and only
@@ -107,6 +108,14 @@ func (p *sizer) oneSender(st *site) bool {
 	}
 	if of.bad || of.tr.Escaped != nil || len(of.fields) == 0 || len(of.roots) != 1 {
 		return false
+	}
+	for v := range of.fields {
+		// Another package may read an exported field, and an embedded
+		// one lends the object its methods (s.Do(req)): neither read is
+		// one the rule sees.
+		if v.Exported() || v.Embedded() {
+			return false
+		}
 	}
 	serial := p.serialMethods()
 	workers := map[*types.Func]bool{}
