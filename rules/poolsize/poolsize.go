@@ -870,16 +870,7 @@ func (p *sizer) goroutineAreas() []ast.Node {
 		return p.goAreas
 	}
 	p.goAreasK = true
-	decls := map[*types.Func]*ast.FuncDecl{}
-	for _, f := range p.pass.Files {
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
-				if fn, ok := p.info.Defs[fd.Name].(*types.Func); ok {
-					decls[fn] = fd
-				}
-			}
-		}
-	}
+	decls := p.funcDecls()
 	seen := map[ast.Node]bool{}
 	var queue []ast.Node
 	add := func(n ast.Node) {

@@ -414,17 +414,12 @@ func (p *sizer) serialMethods() map[*types.Func]map[*types.Func]bool {
 	// Method names some interface of the package declares: a call
 	// through the interface may reach a method of that name.
 	inIface := map[string]bool{}
-	for _, f := range p.pass.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
-			if it, ok := n.(*ast.InterfaceType); ok {
-				for _, m := range it.Methods.List {
-					for _, name := range m.Names {
-						inIface[name.Name] = true
-					}
-				}
+	for cur := range p.inspector().Root().Preorder((*ast.InterfaceType)(nil)) {
+		for _, m := range cur.Node().(*ast.InterfaceType).Methods.List {
+			for _, name := range m.Names {
+				inIface[name.Name] = true
 			}
-			return true
-		})
+		}
 	}
 	// Every reference to each candidate: the worker start that names
 	// it, or the method that calls it on its own receiver (nil for any
