@@ -107,6 +107,9 @@ type drainClose struct {
 	cfg     *config.Config
 	callees *facts.Summaries
 	drain   bool // in the file at hand
+	// quiet holds back the reports on the response at hand: its body
+	// escapes to the caller, who may do what this function does not.
+	quiet bool
 	// wrapped says that the response at hand is an API library's struct
 	// embedding the *http.Response: the deferred drain-close takes its
 	// Body, not the response.
@@ -126,7 +129,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		return
 	}
 	if acq.Problem != "" && acq.Resp == nil {
-		s.Reportf(acq.Call.Pos(), "%s", acq.Problem) // a discarded response
+		dc.reportf(acq.Call.Pos(), "%s", acq.Problem) // a discarded response
 		return
 	}
 	name := flow.CalleeName(acq.Call)
@@ -146,25 +149,37 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	// stream built on it) is the caller's on the paths that return it,
 	// and still this function's on the others.
 	handsOn := len(own.Returns) > 0 || len(own.Handed) > 0
+	// toCaller says that the body escapes to the caller only (stored in
+	// a named result: err = newAPIError(resp)), and that the function
+	// may still defer its close before that: then the body is the
+	// function's to the end, checked after the walk.
+	toCaller := false
 	if own.Escapes && (own.EscapesElsewhere || own.KeptInReceiver || len(own.Handed) == 0) {
-		// Someone else's body, from where it escapes. An explicit close
-		// before that (a retry loop's, an error path's) is this
-		// function's own, and drains first.
-		if own.EscapesElsewhere && !own.KeptInReceiver && acq.Problem == "" && own.Problem == "" {
-			dc.drainClosesBeforeEscape(f, acq, own)
+		if !own.EscapesElsewhere || own.KeptInReceiver || acq.Problem != "" || own.Problem != "" {
+			return
 		}
-		return
+		if own.Shared || own.Reassigned || len(own.BodyWrites) > 0 {
+			// Someone else's body, from where it escapes. An explicit
+			// close before that (a retry loop's, an error path's) is
+			// this function's own, and drains first.
+			dc.drainClosesBeforeEscape(f, acq, own)
+			return
+		}
+		toCaller = true
+		// Nothing is reported on such a body: the caller holds it too.
+		defer func(q bool) { dc.quiet = q }(dc.quiet)
+		dc.quiet = true
 	}
 	if acq.Problem != "" {
 		// resp, _ := r(req) in a function that hands resp on (a test's
 		// fake responder, a wrapper): the caller decides.
 		if !handsOn {
-			s.Reportf(acq.Call.Pos(), "%s", acq.Problem)
+			dc.reportf(acq.Call.Pos(), "%s", acq.Problem)
 		}
 		return
 	}
 	if own.Problem != "" {
-		s.Reportf(acq.Call.Pos(), "%s", own.Problem)
+		dc.reportf(acq.Call.Pos(), "%s", own.Problem)
 		return
 	}
 
@@ -174,7 +189,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		if handsOn {
 			return // return resp, err unchecked: a wrapper handing the response on
 		}
-		s.Reportf(acq.Call.Pos(), "%s", problem)
+		dc.reportf(acq.Call.Pos(), "%s", problem)
 		return
 	}
 	if check.HandedWithErr.Valid() {
@@ -206,6 +221,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		moveEarly = !early.NilSafe
 	}
 	w := flow.NewPaths(dc.info, acq.Fn, acq.Resp, own)
+	w.BackJumps = true
 	if check.Stmt.Valid() {
 		w.AfterCall(acq, dc.callees)
 	}
@@ -219,9 +235,16 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	}
 	if w.Problem != "" {
 		if !own.Escapes {
-			s.Reportf(acq.Call.Pos(), "%s", w.Problem)
+			dc.reportf(acq.Call.Pos(), "%s", w.Problem)
 		}
 		return
+	}
+	if toCaller {
+		if !closedBeforeEscape(w, early, own) {
+			dc.drainClosesBeforeEscape(f, acq, own)
+			return
+		}
+		own.Escapes = false // the walk saw every use the function makes of it
 	}
 	// A HEAD request's response has no body: it needs its close, no drain.
 	// A body streamed on some paths is drained only on the paths that
@@ -238,6 +261,17 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	for _, e := range w.Exits {
 		if e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return] && !e.State.Closed && !e.State.Deferred) {
 			dc.fixLostPaths(f, acq, own, w, drainAny, early != nil || inLoop)
+			return
+		}
+	}
+	// A goto back before the call makes a loop of the function: a
+	// deferred close there would keep every body open until it returns.
+	// Only a close before the jump fixes it, which fixLostPaths places.
+	for _, e := range w.Exits {
+		if e.Jump != nil {
+			if !own.Escapes {
+				dc.reportf(acq.Call.Pos(), "%s.Body is dropped by a goto back before the call, where a deferred close would keep every body open until the function returns: close it (draining it first if unread) before the goto, and on the other paths", v)
+			}
 			return
 		}
 	}
@@ -275,12 +309,12 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 
 	if inLoop {
 		if len(w.Defers) > 0 || early != nil {
-			s.Reportf(acq.Call.Pos(), "defer %s.Body.Close() inside a loop keeps every body open until the function returns: close the body at the end of each iteration, or move the loop body into a function", v)
+			dc.reportf(acq.Call.Pos(), "defer %s.Body.Close() inside a loop keeps every body open until the function returns: close the body at the end of each iteration, or move the loop body into a function", v)
 			return
 		}
 		for _, e := range w.Exits {
 			if !e.State.Closed {
-				s.Reportf(acq.Call.Pos(), "%s.Body is not closed on every path through the loop body (%s): close it before the iteration ends; a defer here would keep it open until the function returns", v, e.What)
+				dc.reportf(acq.Call.Pos(), "%s.Body is not closed on every path through the loop body (%s): close it before the iteration ends; a defer here would keep it open until the function returns", v, e.What)
 				return
 			}
 		}
@@ -301,7 +335,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	branchClosures, branchPlains, ok := dc.branchDefersApart(acq, own, w, drain)
 	branchSteps := append(slices.Clip(branchClosures), branchPlains...)
 	if !ok {
-		s.Reportf(acq.Call.Pos(), "%s.Body is closed by a defer inside a branch, and %s or its Body is assigned again later: drain and close it by hand right after the error check", v, v)
+		dc.reportf(acq.Call.Pos(), "%s.Body is closed by a defer inside a branch, and %s or its Body is assigned again later: drain and close it by hand right after the error check", v, v)
 		return
 	}
 
@@ -416,7 +450,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		switch {
 		case len(closures) > 0:
 			if own.Reassigned {
-				s.Reportf(acq.Call.Pos(), "%s.Body is closed by a deferred closure, and %s is assigned again later, so the closure closes the last response only: pass the response to the closure as an argument", v, v)
+				dc.reportf(acq.Call.Pos(), "%s.Body is closed by a deferred closure, and %s is assigned again later, so the closure closes the last response only: pass the response to the closure as an argument", v, v)
 				return
 			}
 			c := closures[0]
@@ -504,6 +538,33 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	dc.apply(f, acq, why, steps)
 }
 
+// reportf reports at pos, unless the response at hand is quiet.
+func (dc *drainClose) reportf(pos token.Pos, format string, args ...any) {
+	if !dc.quiet {
+		dc.s.Reportf(pos, format, args...)
+	}
+}
+
+// closedBeforeEscape reports whether the function defers the body's
+// close, in the statement list it starts its walk in (so on every path
+// from there), before the body first escapes in source order. The
+// deferred close runs when the function returns, before the caller can
+// look at what it was handed: the body is the function's to the end,
+// and a drain before that close takes nothing from anyone. Not a
+// deferred function with no summary, which may not close.
+func closedBeforeEscape(w *flow.Paths, early *flow.Defer, own *flow.Body) bool {
+	all := w.Defers
+	if early != nil {
+		all = append([]flow.Defer{*early}, all...)
+	}
+	for _, d := range all {
+		if d.TopLevel && !d.Unknown && d.Stmt.Node().Pos() < own.EscapePos {
+			return true
+		}
+	}
+	return false
+}
+
 // withBranchDefers adds the steps of branchDefers to steps, and says why
 // if nothing else does.
 func withBranchDefers(steps []step, why string, branch []step, v string) ([]step, string) {
@@ -586,9 +647,16 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 		}
 		return
 	}
+	jumps := false
+	for _, e := range w.Exits {
+		jumps = jumps || e.Jump != nil
+	}
 	for _, d := range w.Defers {
-		if d.TopLevel {
-			return // closes what the other paths hand on
+		if d.TopLevel || jumps {
+			// closes what the other paths hand on; or, in the loop a
+			// goto makes, keeps every body open until the function
+			// returns.
+			return
 		}
 	}
 	branch, ok := dc.branchDefers(acq, own, w, drain && len(own.StreamCalls) == 0)
@@ -597,18 +665,29 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 	}
 	steps, why := withBranchDefers(nil, "", branch, v)
 	for _, e := range dc.lostExits(own, w) {
+		var exit ast.Stmt = e.Return
 		if e.Return == nil {
-			return
+			if e.Jump == nil {
+				return
+			}
+			exit = e.Jump // goto START: the body is lost where it jumps
 		}
-		ret, ok := acq.Fn.FindNode(e.Return)
+		ret, ok := acq.Fn.FindNode(exit)
 		if !ok || flow.EnclosingFunc(ret) != acq.Fn.Node() || ret.ParentEdgeKind() != edge.BlockStmt_List && ret.ParentEdgeKind() != edge.CaseClause_Body && ret.ParentEdgeKind() != edge.CommClause_Body {
 			return
 		}
 		needDrain := drain && e.State.NeedsDrain()
 		steps = append(steps, dc.closeBefore(own, ret, v, needDrain)...)
-		why = fmt.Sprintf("%s.Body is handed to the caller on some paths, but returned neither closed nor handed on on others, so its connection is never reused there: close it before those returns", v)
+		what, where := "returned neither closed nor handed on on others", "before those returns"
+		if e.Jump != nil {
+			what, where = "dropped by a goto back before the call on others", "before the goto"
+		}
+		do := "close it"
 		if needDrain {
-			why = fmt.Sprintf("%s.Body is handed to the caller on some paths, but returned neither closed nor handed on on others, so its connection is never reused there: drain and close it before those returns", v)
+			do = "drain and close it"
+		}
+		if why == "" || e.Jump == nil {
+			why = fmt.Sprintf("%s.Body is handed to the caller on some paths, but %s, so its connection is never reused there: %s %s", v, what, do, where)
 		}
 	}
 	steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
@@ -785,7 +864,7 @@ func (dc *drainClose) lostExits(own *flow.Body, w *flow.Paths) []flow.Exit {
 // if drain is set, right before the return at ret. A return that still
 // reads the body gets them deferred instead, which run after it.
 func (dc *drainClose) closeBefore(own *flow.Body, ret inspector.Cursor, v string, drain bool) []step {
-	if dc.readsTracked(own, ret.Node().(*ast.ReturnStmt)) {
+	if r, ok := ret.Node().(*ast.ReturnStmt); ok && dc.readsTracked(own, r) {
 		if drain {
 			return []step{insertBefore(ret, dc.drainCloseDefer(v))}
 		}
@@ -846,12 +925,12 @@ func (dc *drainClose) apply(f *edit.File, acq *flow.Acquisition, why string, ste
 	pos := acq.Stmt.Node().End()
 	for _, path := range []string{"io", match.NetHTTP} {
 		if name, ok := edit.UsableAt(f, dc.info, pos, path); !ok {
-			dc.s.Reportf(acq.Call.Pos(), "%s.Body needs draining and closing, but the name %s is taken here by something other than package %s: drain and close it by hand", acq.Resp.Name(), name, path)
+			dc.reportf(acq.Call.Pos(), "%s.Body needs draining and closing, but the name %s is taken here by something other than package %s: drain and close it by hand", acq.Resp.Name(), name, path)
 			return
 		}
 	}
 	if acq.Resp.Name() == "io" || acq.Resp.Name() == "http" {
-		dc.s.Reportf(acq.Call.Pos(), "%s.Body needs draining and closing, but the variable's name hides a package: drain and close it by hand", acq.Resp.Name())
+		dc.reportf(acq.Call.Pos(), "%s.Body needs draining and closing, but the variable's name hides a package: drain and close it by hand", acq.Resp.Name())
 		return
 	}
 	fix := dc.s.NewFix()

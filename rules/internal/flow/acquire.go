@@ -187,6 +187,11 @@ func acquisition(info *types.Info, fn, cur inspector.Cursor, call *ast.CallExpr,
 		// enclosing function (a closure hands the response out): not ours.
 		return nil
 	}
+	for parent.ParentEdgeKind() == edge.LabeledStmt_Stmt {
+		// again: resp, err := c.Do(req): the statement in its list is the
+		// labeled one, which the fix inserts after.
+		parent = parent.Parent()
+	}
 	acq := &Acquisition{Fn: fn, Stmt: parent, Call: call, Resp: resp}
 	for _, l := range lhs {
 		acq.Results = append(acq.Results, match.LocalVar(info, l))

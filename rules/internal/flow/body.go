@@ -56,6 +56,13 @@ type Body struct {
 	// return of the function: stored, sent, kept by a callee, used by a
 	// goroutine, returned by a function literal.
 	EscapesElsewhere bool
+	// Shared says that some escape may hand the body to code that runs
+	// beside the function, before it returns: a goroutine, a callee or a
+	// function value that keeps it, a field, a variable or a channel. An
+	// escape that is not Shared goes to the caller only (returned, or
+	// stored in a named result), which sees the body once the function
+	// has returned, after its deferred calls ran.
+	Shared bool
 	// KeptInReceiver says that the function (a method) stores the body in
 	// a field of its receiver, directly or through a method of the
 	// receiver that keeps it there.
@@ -114,7 +121,9 @@ func AnalyzeBody(cfg BodyConfig) *Body {
 	t.Track(cfg.Root, cfg.RootKind)
 	t.Run()
 	if t.Escaped != nil {
+		shared := b.Shared
 		b.escape(t.Escaped.Pos, t.Escaped.Why)
+		b.Shared = shared || t.Shared
 	}
 	if !b.Stream && cfg.RootKind == KindResp {
 		b.Stream = upgrades(cfg.Info, cfg.Fn)
@@ -140,6 +149,7 @@ func (b *Body) streamAt(c inspector.Cursor) {
 }
 
 func (b *Body) escape(pos token.Pos, why string) {
+	b.Shared = true
 	if !b.EscapesElsewhere || pos < b.EscapePos {
 		b.EscapePos = pos
 	}
@@ -174,6 +184,7 @@ func (b *Body) handedAt(c inspector.Cursor) bool {
 // caller cannot see (see ParamEffect.KeepsInReceiver).
 func (b *Body) keepInReceiver() {
 	b.KeptInReceiver = true
+	b.Shared = true
 	if !b.Escapes {
 		b.Escapes, b.EscapeWhy = true, "stored in the receiver"
 	}
@@ -238,6 +249,10 @@ func (b *Body) declaredInBody(v *types.Var) bool {
 	body := FuncBody(b.cfg.Fn.Node())
 	return body != nil && v.Pos() >= body.Pos() && v.Pos() < body.End()
 }
+
+// DeclaredAfter reports whether every variable that holds the value or
+// something the flow follows is declared after pos.
+func (b *Body) DeclaredAfter(pos token.Pos) bool { return b.tracker.declaredAfter(pos) }
 
 // Tracks reports whether v holds the value or something the flow follows.
 func (b *Body) Tracks(v *types.Var) bool { return b.tracker.Tracks(v) }

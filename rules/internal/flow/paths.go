@@ -58,6 +58,9 @@ type Exit struct {
 	State  PathState
 	What   string
 	Return *ast.ReturnStmt // the return statement, if it is one
+	// Jump is the goto, if the exit is one back to before the
+	// declaration of every variable that holds the body (BackJumps).
+	Jump *ast.BranchStmt
 	// Err says whether the function returns a non-nil error there: 1 yes,
 	// 0 no (nil), -1 unknown or no error result.
 	Err int
@@ -101,6 +104,12 @@ type Paths struct {
 	// body is read and its close deferred (for summaries that need the
 	// state at each return).
 	Full bool
+	// BackJumps makes a goto to a label before the declaration of every
+	// variable holding the body (START: ... resp, err := c.Do(req) ...
+	// goto START) an exit, with Jump set: the jump leaves their scope, so
+	// nothing can reach the body from there. Without it, a goto is a
+	// Problem.
+	BackJumps bool
 	// Start is the statuses the response may have where the walk starts
 	// (AfterCall): a branch that tests StatusCode for none of them is
 	// never taken.
@@ -130,6 +139,13 @@ func NewPaths(info *types.Info, fn inspector.Cursor, root *types.Var, own *Body)
 		}
 	}
 	return w
+}
+
+// jumpsOutOfScope reports whether the goto jumps to a label before the
+// declaration of every variable the walk's body flow follows.
+func (w *Paths) jumpsOutOfScope(n *ast.BranchStmt) bool {
+	label, ok := w.Info.Uses[n.Label].(*types.Label)
+	return ok && label.Pos() < w.Root.Pos() && w.Own.DeclaredAfter(label.Pos())
 }
 
 // FuncSignature returns the signature of a *ast.FuncDecl or *ast.FuncLit.
@@ -245,6 +261,10 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 		w.Exits = append(w.Exits, Exit{State: st, What: "a return", Return: n, Err: w.returnsErr(n)})
 		return st, false
 	case *ast.BranchStmt:
+		if n.Tok == token.GOTO && w.BackJumps && w.jumpsOutOfScope(n) {
+			w.Exits = append(w.Exits, Exit{State: st, What: "a goto", Jump: n, Err: -1})
+			return st, false
+		}
 		if n.Label != nil && n.Tok != token.GOTO {
 			w.Problem = "labeled " + n.Tok.String() + " after the call; drain and close the body by hand"
 			return st, false

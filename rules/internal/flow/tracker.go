@@ -63,6 +63,11 @@ type Tracker struct {
 	queue   []queued
 	outlive map[ast.Node]string // memo of funcLitOutlives
 	Escaped *Escape
+	// Shared says that some escape may hand the value to code that runs
+	// beside the function (a goroutine, a callee that keeps it, a field
+	// or variable another goroutine may read): every escape but a
+	// return to the caller, or a store into a named result of fn.
+	Shared bool
 	// Lenient makes contexts that neither the hook nor the shared rules
 	// know mean nothing, instead of an escape: for a rule that acts on
 	// what it sees (a body it must close) rather than on what it can
@@ -89,6 +94,17 @@ func (f *Tracker) Follow(cur inspector.Cursor, k Kind) {
 	f.queue = append(f.queue, queued{cur, k})
 }
 
+// declaredAfter reports whether every variable followed is declared
+// after pos.
+func (f *Tracker) declaredAfter(pos token.Pos) bool {
+	for tv := range f.tracked {
+		if tv.v.Pos() <= pos {
+			return false
+		}
+	}
+	return true
+}
+
 // Tracks reports whether the variable v is followed, as any kind.
 func (f *Tracker) Tracks(v *types.Var) bool {
 	for k := KindResp; k <= KindDerived; k++ {
@@ -113,6 +129,15 @@ func (f *Tracker) Run() {
 // escape records that a tracked value leaves the call at pos. The first
 // escape in source order is kept, so that the answer is deterministic.
 func (f *Tracker) Escape(pos token.Pos, why string) {
+	f.Shared = true
+	f.EscapeToCaller(pos, why)
+}
+
+// EscapeToCaller records that a tracked value leaves the call at pos for
+// the caller only: returned, or stored in a named result of fn. Nothing
+// runs beside the function with it, and it sees it only once the
+// function has returned.
+func (f *Tracker) EscapeToCaller(pos token.Pos, why string) {
 	if f.Escaped == nil || pos < f.Escaped.Pos {
 		f.Escaped = &Escape{pos, why}
 	}
@@ -159,6 +184,8 @@ func (f *Tracker) shared(cur inspector.Cursor, k Kind) {
 func (f *Tracker) Store(lhs ast.Expr, pos token.Pos, k Kind) {
 	v, why := f.StoreTarget(lhs)
 	switch {
+	case why != "" && f.isResult(lhs):
+		f.EscapeToCaller(pos, why)
 	case why != "":
 		f.Escape(pos, why)
 	case v != nil:
@@ -220,6 +247,34 @@ func (f *Tracker) IsLocal(v *types.Var) bool {
 		}
 	}
 	return !f.results[v]
+}
+
+// isResult reports whether lhs names a result of fn itself (not of a
+// function literal in it).
+func (f *Tracker) isResult(lhs ast.Expr) bool {
+	id, ok := ast.Unparen(lhs).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v := f.info.Uses[id]
+	var ft *ast.FuncType
+	switch fn := f.fn.Node().(type) {
+	case *ast.FuncDecl:
+		ft = fn.Type
+	case *ast.FuncLit:
+		ft = fn.Type
+	}
+	if ft == nil || ft.Results == nil {
+		return false
+	}
+	for _, field := range ft.Results.List {
+		for _, name := range field.Names {
+			if f.info.Defs[name] == v {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // track follows every use of the local variable v, which holds a value of
