@@ -248,6 +248,14 @@ func TestBehaviour(t *testing.T) {
 		fixes:   []string{"drainclose"},
 		runs:    []behaviourRun{losesAll(seqWorkload("")), losesAll(concWorkload(""))},
 	}, {
+		// A retry into the same variable on a failed status: the first
+		// response closed unread before it, or lost with the legacy
+		// error; the retry's never closed.
+		program: "retry_status",
+		flags:   []string{"-rules=drainclose"},
+		fixes:   []string{"drainclose"},
+		runs:    []behaviourRun{losesAll(seqWorkload("")), losesAll(concWorkload(""))},
+	}, {
 		// A status return before a stream: drained there, the stream
 		// path only closed.
 		program: "status_before_stream",

@@ -641,10 +641,15 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 		// The returns are left as they are; a close the code makes by
 		// hand (before a retry, on an error path) still drains first:
 		// the body is this function's where it closes it.
-		if drain {
-			steps, why := dc.drainBeforeCloses(w.Closes, v, nil, "")
-			dc.apply(f, acq, why, steps)
+		var steps []step
+		var why string
+		if !unsafe && len(own.BodyWrites) == 0 {
+			steps, why = dc.fixFirstBody(acq, own, w, drain)
 		}
+		if drain {
+			steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
+		}
+		dc.apply(f, acq, why, steps)
 		return
 	}
 	jumps := false
@@ -692,6 +697,133 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 	}
 	steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
 	dc.apply(f, acq, why, steps)
+}
+
+// fixFirstBody fixes the returns that lose the first body of a variable
+// assigned again later (a retry: res.Body.Close(); res, err = c.Do(req)).
+// A return before the new assignment, in source order and outside loops,
+// can only be reached with the first body in the variable: the close (and
+// drain) goes right before it, as fixLostPaths does. A return after it
+// may be reached with the retry's body in the variable, which a close
+// there would close instead. When those returns all lie in one branch
+// that starts before any new assignment, ends the function on every path
+// through it, and hands the first body on nowhere, a drain-close deferred
+// at the branch's start, bound to the response there, closes the first
+// body when the function returns, and nothing else: the retry's body is
+// another response. Where the code closes the first body by hand before
+// the retry, the deferred one finds it closed, which costs nothing. The
+// branch is not in a loop (the caller leaves loops alone), so the defer
+// is registered once.
+func (dc *drainClose) fixFirstBody(acq *flow.Acquisition, own *flow.Body, w *flow.Paths, drain bool) ([]step, string) {
+	if !own.Reassigned || own.HelperMayClose {
+		return nil, ""
+	}
+	lost := dc.lostExits(own, w)
+	if len(lost) == 0 {
+		return nil, ""
+	}
+	v := acq.Resp.Name()
+	first := firstAssignment(dc.info, acq)
+	var rets []inspector.Cursor
+	before := true
+	for _, e := range lost {
+		if e.Return == nil {
+			return nil, ""
+		}
+		ret, ok := acq.Fn.FindNode(e.Return)
+		if !ok || flow.EnclosingFunc(ret) != acq.Fn.Node() {
+			return nil, ""
+		}
+		rets = append(rets, ret)
+		before = before && e.Return.End() <= first && !flow.InsideLoop(ret, acq.Fn) && flow.StmtList(ret) != nil
+	}
+	if before {
+		var steps []step
+		needDrain := false
+		for i, ret := range rets {
+			d := drain && lost[i].State.NeedsDrain()
+			needDrain = needDrain || d
+			steps = append(steps, dc.closeBefore(own, ret, v, d)...)
+		}
+		do := "close it"
+		if needDrain {
+			do = "drain and close it"
+		}
+		return steps, fmt.Sprintf("%s is handed to the caller on some paths, but returned neither closed nor handed on on others, so its connection is never reused there: %s before those returns", v, do)
+	}
+	// The branches holding every lost return, innermost first.
+	var block inspector.Cursor
+	for c := rets[0].Parent(); c.Valid() && c.Node() != acq.Fn.Node(); c = c.Parent() {
+		b, ok := c.Node().(*ast.BlockStmt)
+		if !ok || c.ParentEdgeKind() != edge.IfStmt_Body && c.ParentEdgeKind() != edge.IfStmt_Else {
+			continue
+		}
+		holdsAll := true
+		for _, ret := range rets {
+			holdsAll = holdsAll && c.Contains(ret)
+		}
+		if !holdsAll {
+			continue
+		}
+		handsOn := false
+		for _, e := range w.Exits {
+			handsOn = handsOn || e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return]) && b.Pos() <= e.Return.Pos() && e.Return.End() <= b.End()
+		}
+		if handsOn {
+			return nil, "" // hands the first body on from inside the branch, and so does any around it
+		}
+		if b.Pos() < first && flow.LeavesFunction(dc.info, b) {
+			block = c
+			break
+		}
+	}
+	if !block.Valid() || flow.InsideLoop(block, acq.Fn) {
+		return nil, ""
+	}
+	// The branch must be reached only after the call: inside a statement
+	// that follows it in its list.
+	inList := false
+	for c, ok := acq.Stmt.NextSibling(); ok && !inList; c, ok = c.NextSibling() {
+		inList = c.Contains(block)
+	}
+	if !inList {
+		return nil, ""
+	}
+	b := block.Node().(*ast.BlockStmt)
+	stmt := dc.closeDefer(v)
+	do := "close it"
+	if drain {
+		stmt, do = dc.drainCloseDefer(v), "drain and close it"
+	}
+	insert := func(x *edit.Fix) bool {
+		db, ok := x.Node(b).(*dst.BlockStmt)
+		if !ok {
+			return false
+		}
+		edit.InsertFirst(db, dst.Clone(stmt).(dst.Stmt))
+		return true
+	}
+	why := fmt.Sprintf("%s is assigned again later, and its first body is lost on the returns of a branch, so its connection is never reused there: %s in a defer bound to it where the branch starts", v, do)
+	return []step{insert}, why
+}
+
+// firstAssignment returns where the acquisition's variable is first
+// assigned again after the call (the largest Pos when it is not).
+func firstAssignment(info *types.Info, acq *flow.Acquisition) token.Pos {
+	first := token.Pos(1<<31 - 1)
+	after := acq.Stmt.Node().End()
+	for c := range acq.Fn.Preorder((*ast.AssignStmt)(nil)) {
+		as := c.Node().(*ast.AssignStmt)
+		if as.Pos() < after || as.Pos() >= first {
+			continue
+		}
+		for _, l := range as.Lhs {
+			if id, ok := ast.Unparen(l).(*ast.Ident); ok && info.ObjectOf(id) == acq.Resp {
+				first = as.Pos()
+			}
+		}
+	}
+	return first
 }
 
 // drainBeforeStream drains the body of a function that streams it on
@@ -771,13 +903,29 @@ func (dc *drainClose) fixAfterHandedWithErr(f *edit.File, acq *flow.Acquisition,
 // the close or return and the escape, but not the call, may run the
 // escape first, and is left alone.
 func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisition, own *flow.Body) {
-	if own.Reassigned || len(own.BodyWrites) > 0 {
+	if own.Reassigned {
 		return
+	}
+	for as := range own.BodyWrites {
+		// A Body replaced after the escape (res.Body = io.NopCloser(buf)
+		// for an error that keeps the response) is not the one the
+		// closes before it see: a loop holding both holds the escape
+		// too, and is left alone, unless it holds the call, which makes
+		// a new response each time round.
+		if as.Pos() < own.EscapePos {
+			return
+		}
 	}
 	check, problem := flow.ErrorCheck(acq, own)
-	if problem != "" || check.HandedWithErr.Valid() || check.Early != nil {
+	if check.HandedWithErr.Valid() || check.Early != nil {
 		return
 	}
+	// Without a check of the error (a retry loop that asks shouldRetry(res)
+	// first), the walk starts at the call, and only the closes the code
+	// makes by hand get their drain: each runs where the code already
+	// dereferences the body, so the drain before it is as safe as the
+	// close. A close added before a return could meet a nil response.
+	closesOnly := problem != ""
 	anchor := acq.Stmt
 	if check.Stmt.Valid() {
 		anchor = check.Stmt
@@ -812,7 +960,7 @@ func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisitio
 		steps, why = dc.drainBeforeCloses(closes, v, nil, "")
 	}
 	for _, e := range dc.lostExits(own, w) {
-		if e.Return == nil {
+		if e.Return == nil || closesOnly {
 			continue
 		}
 		ret, ok := acq.Fn.FindNode(e.Return)

@@ -254,6 +254,12 @@ func (b *Body) declaredInBody(v *types.Var) bool {
 // something the flow follows is declared after pos.
 func (b *Body) DeclaredAfter(pos token.Pos) bool { return b.tracker.declaredAfter(pos) }
 
+// DeclaredWithin reports whether every variable that holds the value or
+// something the flow follows is declared within n.
+func (b *Body) DeclaredWithin(n ast.Node) bool {
+	return b.tracker.declaredWithin(n.Pos(), n.End())
+}
+
 // Tracks reports whether v holds the value or something the flow follows.
 func (b *Body) Tracks(v *types.Var) bool { return b.tracker.Tracks(v) }
 

@@ -185,6 +185,23 @@ func Terminates(info *types.Info, s ast.Stmt) bool {
 	return false
 }
 
+// LeavesFunction reports whether every path through s ends the function
+// (a return, a panic, a call that does not return): a Terminates that
+// takes no break, continue or goto, which may go on elsewhere.
+func LeavesFunction(info *types.Info, s ast.Stmt) bool {
+	switch s := s.(type) {
+	case *ast.BlockStmt:
+		return len(s.List) > 0 && LeavesFunction(info, s.List[len(s.List)-1])
+	case *ast.ReturnStmt:
+		return true
+	case *ast.IfStmt:
+		return s.Else != nil && LeavesFunction(info, s.Body) && LeavesFunction(info, s.Else)
+	case *ast.ExprStmt:
+		return Terminates(info, s)
+	}
+	return false
+}
+
 // AssertsNoErr reports whether the statement ends the test (or the
 // goroutine) when errVar is not nil: require.NoError(t, err) and its
 // kin from testify's require package, which call t.FailNow, and

@@ -167,7 +167,7 @@ func FuncSignature(info *types.Info, fn ast.Node) *types.Signature {
 func (w *Paths) Region(anchor inspector.Cursor, st PathState) {
 	st = w.narrow(st, w.Start)
 	c, ok := anchor.NextSibling()
-	w.from(c, ok, st, "the end of the block")
+	w.from(anchor.Parent(), c, ok, st, "the end of the block")
 }
 
 // Body walks a whole statement list (a function body, or the block of
@@ -175,7 +175,7 @@ func (w *Paths) Region(anchor inspector.Cursor, st PathState) {
 func (w *Paths) Block(block inspector.Cursor, st PathState) {
 	st = w.narrow(st, w.Start)
 	first, ok := firstStmt(block)
-	w.from(first, ok, st, "the end of the block")
+	w.from(block, first, ok, st, "the end of the block")
 }
 
 // firstStmt returns the first statement of a block.
@@ -200,22 +200,84 @@ func (w *Paths) Guarded(ifc, block inspector.Cursor, st PathState) {
 		return
 	}
 	next, ok := ifc.NextSibling()
-	w.from(next, ok, st, "the end of the block")
+	w.from(ifc.Parent(), next, ok, st, "the end of the block")
 }
 
-func (w *Paths) from(c inspector.Cursor, ok bool, st PathState, end string) {
-	if st, falls := w.run(c, ok, st); falls {
-		w.Exits = append(w.Exits, Exit{State: st, What: end, Err: -1})
+// from walks the statements from c to the end of the list of list, then,
+// while the paths fall off its end and the body outlives the list (every
+// variable holding it is declared outside), what follows the statement
+// that holds the list: res, err = c.Do(req) inside an if, whose response
+// the code after the if hands on or closes.
+func (w *Paths) from(list, c inspector.Cursor, ok bool, st PathState, end string) {
+	depth := 0
+	for {
+		var falls bool
+		st, falls = w.runAt(c, ok, st, depth)
+		if !falls {
+			return
+		}
+		stmt, outlives := w.outlivesList(list)
+		if !outlives {
+			w.Exits = append(w.Exits, Exit{State: st, What: end, Err: -1})
+			return
+		}
+		list = stmt.Parent()
+		c, ok = stmt.NextSibling()
+		depth = 1
 	}
+}
+
+// outlivesList reports whether the body outlives the statement list of
+// list (a block or a case clause), and returns the statement in its own
+// list that the paths falling off the end of list go on after: the if
+// (of an else-if chain, the first), the switch or select, the bare block.
+// Not a loop's body, whose end starts the next iteration, nor a
+// function's.
+func (w *Paths) outlivesList(list inspector.Cursor) (inspector.Cursor, bool) {
+	if w.Own == nil || w.Own.DeclaredWithin(list.Node()) {
+		return inspector.Cursor{}, false
+	}
+	var stmt inspector.Cursor
+	switch list.Node().(type) {
+	case *ast.BlockStmt:
+		switch list.ParentEdgeKind() {
+		case edge.IfStmt_Body, edge.IfStmt_Else:
+			stmt = list.Parent()
+			for stmt.ParentEdgeKind() == edge.IfStmt_Else {
+				stmt = stmt.Parent()
+			}
+		case edge.BlockStmt_List, edge.CaseClause_Body, edge.CommClause_Body:
+			stmt = list
+		default:
+			return inspector.Cursor{}, false
+		}
+	case *ast.CaseClause, *ast.CommClause:
+		stmt = list.Parent().Parent() // the clause's block, then the statement
+	default:
+		return inspector.Cursor{}, false
+	}
+	for stmt.ParentEdgeKind() == edge.LabeledStmt_Stmt {
+		stmt = stmt.Parent()
+	}
+	if _, ok := stmt.Node().(ast.Stmt); !ok || StmtList(stmt) == nil || EnclosingFunc(stmt) != w.Fn.Node() {
+		return inspector.Cursor{}, false
+	}
+	return stmt, true
 }
 
 // run walks the statements from c to the end of their list, and says
 // whether the paths fall off its end (else each ended in an exit, or the
 // walk found a problem).
 func (w *Paths) run(c inspector.Cursor, ok bool, st PathState) (PathState, bool) {
+	return w.runAt(c, ok, st, 0)
+}
+
+// runAt is run in a list at the given depth: 0 for the list the walk
+// starts in, 1 for the lists around it it goes on in.
+func (w *Paths) runAt(c inspector.Cursor, ok bool, st PathState, depth int) (PathState, bool) {
 	for ; ok; c, ok = c.NextSibling() {
 		var falls bool
-		st, falls = w.stmt(c, st, walkCtx{})
+		st, falls = w.stmt(c, st, walkCtx{depth: depth})
 		if !falls || w.Problem != "" {
 			return st, false
 		}

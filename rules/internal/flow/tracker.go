@@ -105,6 +105,17 @@ func (f *Tracker) declaredAfter(pos token.Pos) bool {
 	return true
 }
 
+// declaredWithin reports whether every variable followed is declared in
+// [pos, end).
+func (f *Tracker) declaredWithin(pos, end token.Pos) bool {
+	for tv := range f.tracked {
+		if tv.v.Pos() < pos || tv.v.Pos() >= end {
+			return false
+		}
+	}
+	return true
+}
+
 // Tracks reports whether the variable v is followed, as any kind.
 func (f *Tracker) Tracks(v *types.Var) bool {
 	for k := KindResp; k <= KindDerived; k++ {
