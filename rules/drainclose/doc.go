@@ -36,8 +36,15 @@
 // after the error check (the drain flag forces either behaviour). Bodies
 // consumed as streams (a Scanner, a Decoder or Read in a loop, anything
 // built on the body used in a loop, an upgraded connection) are closed,
-// never drained, except on the returns reached before the stream starts.
-// An explicit close before the body escapes drains first. A struct that
+// never drained, except on the returns reached before the stream starts,
+// and, in a function that hands its caller a stream a call built on the
+// body, only where a test of the status says the body is a failure's. An
+// explicit close before the body escapes drains first, also in a retry
+// loop with no error check. A body that escapes only to the caller, in an
+// error stored in a named result after the function deferred its close,
+// is still the function's. The first body of a variable a retry assigns
+// again, and a body a goto back before the call drops, are closed where
+// they are lost; interim 1xx responses need nothing. A struct that
 // embeds *http.Response is a response where the summary of the function
 // that returns it says its body is handed on open. A callee's summary
 // also says which statuses the responses it hands back live may have (a

@@ -110,6 +110,13 @@ type drainClose struct {
 	// quiet holds back the reports on the response at hand: its body
 	// escapes to the caller, who may do what this function does not.
 	quiet bool
+	// handsStream says that the function streams the body, or hands the
+	// caller something a call built on it to read (a decoder, a stream):
+	// where it drops the body instead, with no test of the status that
+	// says it is a failure's, it drops what it would have streamed, maybe
+	// an endless one, which a drain would wait on. Only a failure's body
+	// is drained there.
+	handsStream bool
 	// wrapped says that the response at hand is an API library's struct
 	// embedding the *http.Response: the deferred drain-close takes its
 	// Body, not the response.
@@ -145,6 +152,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		Info: dc.info, Fn: acq.Fn, Root: acq.Resp, RootKind: flow.KindResp,
 		After: acq.Stmt.Node().End(), Callees: dc.callees,
 	})
+	dc.handsStream = own.HandedBuiltByCall || len(own.StreamCalls) > 0
 	// A body that escapes only by being returned (return resp.Body, a
 	// stream built on it) is the caller's on the paths that return it,
 	// and still this function's on the others.
@@ -187,7 +195,11 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	check, problem := flow.ErrorCheck(acq, own)
 	if problem != "" {
 		if handsOn {
-			return // return resp, err unchecked: a wrapper handing the response on
+			// return resp, err unchecked: a wrapper handing the response
+			// on. A close it makes by hand before that (a retry loop
+			// that asks the status before the error) still drains.
+			dc.drainClosesBeforeEscape(f, acq, own)
+			return
 		}
 		dc.reportf(acq.Call.Pos(), "%s", problem)
 		return
@@ -308,12 +320,21 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 	}
 
 	if inLoop {
-		if len(w.Defers) > 0 || early != nil {
+		// A defer after the loop, which the walk reaches past a break,
+		// is registered once, and closes the body the loop leaves with.
+		loop := innermostLoop(acq.Stmt, acq.Fn)
+		inLoopDefers := 0
+		for _, d := range w.Defers {
+			if loop != nil && loop.Pos() <= d.Stmt.Node().Pos() && d.Stmt.Node().End() <= loop.End() {
+				inLoopDefers++
+			}
+		}
+		if inLoopDefers > 0 || early != nil {
 			dc.reportf(acq.Call.Pos(), "defer %s.Body.Close() inside a loop keeps every body open until the function returns: close the body at the end of each iteration, or move the loop body into a function", v)
 			return
 		}
 		for _, e := range w.Exits {
-			if !e.State.Closed {
+			if !e.State.Closed && !e.State.Deferred && !e.State.Status.Interim() {
 				dc.reportf(acq.Call.Pos(), "%s.Body is not closed on every path through the loop body (%s): close it before the iteration ends; a defer here would keep it open until the function returns", v, e.What)
 				return
 			}
@@ -344,7 +365,7 @@ func (dc *drainClose) fix(f *edit.File, acq *flow.Acquisition) {
 		if !e.State.EOF && !e.State.NoBody {
 			allRead = false
 		}
-		if !e.State.Closed && !e.State.Deferred {
+		if !e.State.Closed && !e.State.Deferred && !e.State.Status.Interim() {
 			leaks = true
 		}
 		if !e.State.Closed && e.State.Deferred && !e.State.EOF && !e.State.Drained && !e.State.NoBody {
@@ -565,6 +586,20 @@ func closedBeforeEscape(w *flow.Paths, early *flow.Defer, own *flow.Body) bool {
 	return false
 }
 
+// innermostLoop returns the innermost for or range statement of fn around
+// c, or nil.
+func innermostLoop(c, fn inspector.Cursor) ast.Node {
+	for p := c.Parent(); p.Valid() && p != fn; p = p.Parent() {
+		switch n := p.Node().(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return n
+		case *ast.FuncLit:
+			return nil
+		}
+	}
+	return nil
+}
+
 // withBranchDefers adds the steps of branchDefers to steps, and says why
 // if nothing else does.
 func withBranchDefers(steps []step, why string, branch []step, v string) ([]step, string) {
@@ -608,7 +643,7 @@ func (dc *drainClose) branchDefersApart(acq *flow.Acquisition, own *flow.Body, w
 			return nil, nil, false
 		}
 		for _, e := range from.Exits {
-			if e.State.NeedsDrain() && !e.State.Drained {
+			if dc.leavesFinite(e.State) && !e.State.Drained {
 				if d.Closure {
 					// defer func() { ...; resp.Body.Close() }(): the
 					// drain goes before the close, in the closure.
@@ -681,7 +716,7 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 		if !ok || flow.EnclosingFunc(ret) != acq.Fn.Node() || ret.ParentEdgeKind() != edge.BlockStmt_List && ret.ParentEdgeKind() != edge.CaseClause_Body && ret.ParentEdgeKind() != edge.CommClause_Body {
 			return
 		}
-		needDrain := drain && e.State.NeedsDrain()
+		needDrain := drain && dc.leavesFinite(e.State)
 		steps = append(steps, dc.closeBefore(own, ret, v, needDrain)...)
 		what, where := "returned neither closed nor handed on on others", "before those returns"
 		if e.Jump != nil {
@@ -741,7 +776,7 @@ func (dc *drainClose) fixFirstBody(acq *flow.Acquisition, own *flow.Body, w *flo
 		var steps []step
 		needDrain := false
 		for i, ret := range rets {
-			d := drain && lost[i].State.NeedsDrain()
+			d := drain && dc.leavesFinite(lost[i].State)
 			needDrain = needDrain || d
 			steps = append(steps, dc.closeBefore(own, ret, v, d)...)
 		}
@@ -836,7 +871,7 @@ func firstAssignment(info *types.Info, acq *flow.Acquisition) token.Pos {
 // stream.
 func (dc *drainClose) drainBeforeStream(own *flow.Body, w *flow.Paths, v string, steps []step, why string) ([]step, string) {
 	for _, e := range w.Exits {
-		if e.Return == nil || own.Handed[e.Return] || own.Returns[e.Return] || e.State.Closed || e.State.Drained || !e.State.NeedsDrain() {
+		if e.Return == nil || own.Handed[e.Return] || own.Returns[e.Return] || e.State.Closed || e.State.Drained || !dc.leavesFinite(e.State) {
 			continue
 		}
 		ret, ok := w.Fn.FindNode(e.Return)
@@ -906,13 +941,19 @@ func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisitio
 	if own.Reassigned {
 		return
 	}
+	// A body that only goes back by a return is the function's up to
+	// any return: every close before one is its own.
+	escapePos := own.EscapePos
+	if !own.EscapesElsewhere {
+		escapePos = token.Pos(1<<31 - 1)
+	}
 	for as := range own.BodyWrites {
 		// A Body replaced after the escape (res.Body = io.NopCloser(buf)
 		// for an error that keeps the response) is not the one the
 		// closes before it see: a loop holding both holds the escape
 		// too, and is left alone, unless it holds the call, which makes
 		// a new response each time round.
-		if as.Pos() < own.EscapePos {
+		if as.Pos() < escapePos {
 			return
 		}
 	}
@@ -946,7 +987,7 @@ func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisitio
 	v := acq.Resp.Name()
 	drain := dc.drain && !own.Stream && !flow.IsHead(dc.info, acq, dc.callees)
 	before := func(n ast.Node, c inspector.Cursor) bool {
-		return n.End() <= own.EscapePos && !loopApart(c, own.EscapePos, acq.Stmt)
+		return n.End() <= escapePos && !loopApart(c, escapePos, acq.Stmt)
 	}
 	var steps []step
 	var why string
@@ -967,7 +1008,7 @@ func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisitio
 		if !ok || flow.EnclosingFunc(ret) != acq.Fn.Node() || flow.StmtList(ret) == nil || !before(e.Return, ret) {
 			continue
 		}
-		needDrain := drain && e.State.NeedsDrain()
+		needDrain := drain && dc.leavesFinite(e.State)
 		steps = append(steps, dc.closeBefore(own, ret, v, needDrain)...)
 		why = fmt.Sprintf("%s.Body is handed on past this function on some paths, but returned neither closed nor handed on on others, so its connection is never reused there: close it before those returns", v)
 	}
@@ -1000,7 +1041,7 @@ func (dc *drainClose) lostExits(own *flow.Body, w *flow.Paths) []flow.Exit {
 	}
 	var lost []flow.Exit
 	for _, e := range w.Exits {
-		if e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return]) || e.State.Closed || e.State.Deferred {
+		if e.Return != nil && (own.Handed[e.Return] || own.Returns[e.Return]) || e.State.Closed || e.State.Deferred || e.State.Status.Interim() {
 			continue
 		}
 		lost = append(lost, e)
@@ -1050,11 +1091,18 @@ func (dc *drainClose) readsTracked(own *flow.Body, ret *ast.ReturnStmt) bool {
 	return found
 }
 
+// leavesFinite says whether a path in state st leaves unread a body a
+// drain lets the connection survive: NeedsDrain, and for a function that
+// streams the body (handsStream), a status tested as a failure.
+func (dc *drainClose) leavesFinite(st flow.PathState) bool {
+	return st.NeedsDrain() && (!dc.handsStream || st.Status.TestedAsFailure())
+}
+
 // drainBeforeCloses adds, to steps, a drain before every Close of the
 // body that is not deferred and may run with the body unread.
 func (dc *drainClose) drainBeforeCloses(closes []flow.Close, v string, steps []step, why string) ([]step, string) {
 	for _, c := range closes {
-		if c.NeedDrain && !c.Deferred {
+		if c.NeedDrain && !c.Deferred && (!dc.handsStream || c.Status.TestedAsFailure()) {
 			steps = append(steps, dc.insertDrainBefore(c.Stmt, v))
 			if why == "" {
 				why = fmt.Sprintf("%s.Body is closed without being read to the end on an early path, so its connection is not reused there: drain it before closing it", v)

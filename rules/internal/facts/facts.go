@@ -633,7 +633,7 @@ func (s *Summaries) resultKind(lf *localFunc, ri, n int) (flow.ResultKind, bool,
 			continue
 		}
 		returned = true
-		if errBranch[r] || errIdx >= 0 && len(r.Results) == n && s.testedError(c, r.Results[errIdx]) {
+		if errBranch[r] || errIdx >= 0 && len(r.Results) == n && (s.testedError(c, r.Results[errIdx]) || nonNilError(s.info, r.Results[errIdx])) {
 			errKinds[k] = true
 			continue
 		}
@@ -913,6 +913,44 @@ func (s *Summaries) closedOnlyOnError(lf *localFunc, w *flow.Paths, ret *ast.Ret
 // testedError reports whether e, the error a return at ret hands back,
 // is a variable that an if around the return has tested to be non-nil
 // (if err != nil { ... return resp, err }).
+// nonNilError reports whether e, returned as an error, is never nil: a
+// value of a concrete type that is not a pointer (return resp,
+// c.errorFrom(resp) where errorFrom returns an APIError struct), a
+// composite literal or its address, or what errors.New and fmt.Errorf
+// return. Such a return is the function's error path, as a tested error
+// is, whatever it left done of the body.
+func nonNilError(info *types.Info, e ast.Expr) bool {
+	e = ast.Unparen(e)
+	if flow.IsNil(info, e) {
+		return false
+	}
+	switch x := e.(type) {
+	case *ast.CompositeLit:
+		return true
+	case *ast.UnaryExpr:
+		_, lit := ast.Unparen(x.X).(*ast.CompositeLit)
+		return x.Op == token.AND && lit
+	case *ast.CallExpr:
+		if fn := match.CalleeFunc(info, x); fn != nil && fn.Pkg() != nil {
+			switch fn.Pkg().Path() + "." + fn.Name() {
+			case "errors.New", "fmt.Errorf":
+				return true
+			}
+		}
+	}
+	t := info.TypeOf(e)
+	if t == nil || types.IsInterface(t) {
+		return false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Pointer, *types.Map, *types.Slice, *types.Signature, *types.Chan:
+		return false
+	case *types.Basic:
+		return u.Kind() != types.UntypedNil && u.Kind() != types.Invalid
+	}
+	return true
+}
+
 func (s *Summaries) testedError(ret inspector.Cursor, e ast.Expr) bool {
 	id, ok := ast.Unparen(e).(*ast.Ident)
 	if !ok {

@@ -52,6 +52,11 @@ type Body struct {
 	// HandedBuilt says that some of the Handed returns hand on something
 	// built on the body (a stream, a decoder), not the body itself.
 	HandedBuilt bool
+	// HandedBuiltByCall says that some of them hand on what a call made
+	// of the response or its body (NewStream(NewDecoder(resp)), dec :=
+	// json.NewDecoder(resp.Body); return dec): a reader the caller goes
+	// on reading, not a struct literal that only keeps the response.
+	HandedBuiltByCall bool
 	// EscapesElsewhere says that the body escapes otherwise than by a
 	// return of the function: stored, sent, kept by a callee, used by a
 	// goroutine, returned by a function literal.
@@ -76,8 +81,49 @@ type Body struct {
 	// BodyWrites are the assignments that replace the response's Body.
 	BodyWrites map[*ast.AssignStmt]bool
 
+	// builtBy are the calls whose results hold what they were handed of
+	// the response or its body.
+	builtBy map[*ast.CallExpr]bool
+
 	cfg     *BodyConfig
 	tracker *Tracker
+}
+
+// madeByCall reports whether e, returned, is the result of a call in
+// builtBy, directly or through the variable it was declared with, and
+// reads the body rather than keeping the response: a wrapper that holds
+// the *http.Response in a field (go-jira's newResponse(resp, v)) hands
+// the caller the response, for its status and headers.
+func (b *Body) madeByCall(e ast.Node) bool {
+	if ex, ok := e.(ast.Expr); !ok || holdsResponse(b.cfg.Info.TypeOf(ex)) {
+		return false
+	}
+	if call, ok := e.(*ast.CallExpr); ok {
+		return b.builtBy[call]
+	}
+	id, ok := e.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := b.cfg.Info.Uses[id].(*types.Var)
+	if !ok {
+		return false
+	}
+	found := false
+	for c := range b.cfg.Fn.Preorder((*ast.AssignStmt)(nil)) {
+		as := c.Node().(*ast.AssignStmt)
+		if len(as.Lhs) != len(as.Rhs) {
+			continue
+		}
+		for i, l := range as.Lhs {
+			if lid, ok := l.(*ast.Ident); ok && b.cfg.Info.ObjectOf(lid) == v {
+				if call, ok := ast.Unparen(as.Rhs[i]).(*ast.CallExpr); ok && b.builtBy[call] {
+					found = true
+				}
+			}
+		}
+	}
+	return found
 }
 
 // BodyConfig says which value a body flow follows, and where.
@@ -103,6 +149,7 @@ func AnalyzeBody(cfg BodyConfig) *Body {
 		cfg.Callees = NoCallees{}
 	}
 	b := &Body{
+		builtBy:     map[*ast.CallExpr]bool{},
 		Closes:      map[*ast.CallExpr]bool{},
 		EOF:         map[*ast.CallExpr]bool{},
 		AlsoClose:   map[*ast.CallExpr]bool{},
@@ -173,10 +220,32 @@ func (b *Body) handedAt(c inspector.Cursor) bool {
 	}
 	b.Handed[ret.Node().(*ast.ReturnStmt)] = true
 	b.HandedBuilt = true
+	b.HandedBuiltByCall = b.HandedBuiltByCall || !holdsResponse(b.cfg.Info.TypeOf(c.Node().(ast.Expr)))
 	if !b.Escapes {
 		b.Escapes, b.EscapeWhy = true, "returned"
 	}
 	return true
+}
+
+// holdsResponse reports whether t is a response, or a struct (or a
+// pointer to one) with a field that is one.
+func holdsResponse(t types.Type) bool {
+	if t == nil || match.IsResponseLike(t) {
+		return true
+	}
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return false
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		if match.IsResponsePtr(st.Field(i).Type()) {
+			return true
+		}
+	}
+	return false
 }
 
 // keepInReceiver records that the method stores the body in its
@@ -348,6 +417,7 @@ func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
 		if ret := p.Node().(*ast.ReturnStmt); EnclosingFunc(p) == b.cfg.Fn.Node() {
 			b.Handed[ret] = true
 			b.HandedBuilt = b.HandedBuilt || kind == KindDerived
+			b.HandedBuiltByCall = b.HandedBuiltByCall || kind == KindDerived && b.madeByCall(cur.Node())
 			if !b.Escapes {
 				b.Escapes, b.EscapeWhy = true, "returned"
 			}
@@ -433,6 +503,7 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 				b.Handlers[call] = true
 				if !deferred {
 					b.tracker.Follow(callCur, KindDerived)
+					b.builtBy[call] = true
 				}
 				return
 			case eff.Stream:
@@ -481,6 +552,7 @@ func (b *Body) argument(cur, callCur inspector.Cursor, idx int, kind Kind) {
 	}
 	if resultMayHold(info.TypeOf(call)) {
 		b.tracker.Follow(callCur, KindDerived)
+		b.builtBy[call] = true
 	}
 }
 

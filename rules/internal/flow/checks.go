@@ -171,6 +171,16 @@ func Terminates(info *types.Info, s ast.Stmt) bool {
 		return true
 	case *ast.IfStmt:
 		return s.Else != nil && Terminates(info, s.Body) && Terminates(info, s.Else)
+	case *ast.LabeledStmt:
+		return Terminates(info, s.Stmt)
+	case *ast.SelectStmt:
+		// select { case <-ctx.Done(): return ctx.Err(); default: return
+		// err }: every clause ends the path, and no break leaves it.
+		return clausesTerminate(info, s.Body, true, Terminates)
+	case *ast.SwitchStmt:
+		return clausesTerminate(info, s.Body, false, Terminates)
+	case *ast.TypeSwitchStmt:
+		return clausesTerminate(info, s.Body, false, Terminates)
 	case *ast.ExprStmt:
 		call, ok := ast.Unparen(s.X).(*ast.CallExpr)
 		if !ok {
@@ -196,8 +206,89 @@ func LeavesFunction(info *types.Info, s ast.Stmt) bool {
 		return true
 	case *ast.IfStmt:
 		return s.Else != nil && LeavesFunction(info, s.Body) && LeavesFunction(info, s.Else)
+	case *ast.LabeledStmt:
+		return LeavesFunction(info, s.Stmt)
+	case *ast.SelectStmt:
+		return clausesTerminate(info, s.Body, true, LeavesFunction)
+	case *ast.SwitchStmt:
+		return clausesTerminate(info, s.Body, false, LeavesFunction)
+	case *ast.TypeSwitchStmt:
+		return clausesTerminate(info, s.Body, false, LeavesFunction)
 	case *ast.ExprStmt:
 		return Terminates(info, s)
+	}
+	return false
+}
+
+// clausesTerminate reports whether a switch's or select's clauses all end
+// the path by term, as the spec's terminating statements do: a switch
+// needs a default clause (a select blocks until a clause runs), a switch
+// clause may fall through to the next, and no unlabeled break (nor any
+// labeled one, which may name the statement) leaves it.
+func clausesTerminate(info *types.Info, body *ast.BlockStmt, isSelect bool, term func(*types.Info, ast.Stmt) bool) bool {
+	hasDefault := isSelect
+	for i, c := range body.List {
+		var list []ast.Stmt
+		switch c := c.(type) {
+		case *ast.CaseClause:
+			list, hasDefault = c.Body, hasDefault || c.List == nil
+		case *ast.CommClause:
+			list = c.Body
+		default:
+			return false
+		}
+		if breaks(list) {
+			return false
+		}
+		if len(list) == 0 {
+			return false
+		}
+		last := list[len(list)-1]
+		if b, ok := last.(*ast.BranchStmt); ok && b.Tok == token.FALLTHROUGH && i < len(body.List)-1 {
+			continue
+		}
+		if b, ok := last.(*ast.BranchStmt); ok && b.Tok == token.BREAK {
+			return false
+		}
+		if !term(info, last) {
+			return false
+		}
+	}
+	return hasDefault
+}
+
+// breaks reports whether the statements hold a break that may leave the
+// switch or select around them: an unlabeled one outside any nested
+// loop, switch or select, or a labeled one anywhere.
+func breaks(list []ast.Stmt) bool {
+	found := false
+	var visit func(n ast.Node, nested bool) bool
+	visit = func(n ast.Node, nested bool) bool {
+		ast.Inspect(n, func(m ast.Node) bool {
+			if found || m == nil {
+				return false
+			}
+			switch m := m.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				if m != n {
+					visit(m, true)
+					return false
+				}
+			case *ast.BranchStmt:
+				if m.Tok == token.BREAK && (m.Label != nil || !nested) {
+					found = true
+				}
+			}
+			return true
+		})
+		return found
+	}
+	for _, s := range list {
+		if visit(s, false) {
+			return true
+		}
 	}
 	return false
 }

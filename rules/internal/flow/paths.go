@@ -71,6 +71,7 @@ type Close struct {
 	Stmt      inspector.Cursor // the statement, in a list, holding the Close
 	NeedDrain bool             // some path reaches it without reading the body to EOF
 	Deferred  bool
+	Status    StatusSet // the statuses the response may have there
 }
 
 // A Defer is a deferred statement that closes or hands over the body.
@@ -227,6 +228,25 @@ func (w *Paths) from(list, c inspector.Cursor, ok bool, st PathState, end string
 	}
 }
 
+// outlivesBreak returns the statement an unlabeled break at c leaves (the
+// innermost loop, switch or select around it), if the body outlives it
+// and the statement is in a list of the function, where the walk can go
+// on after it.
+func (w *Paths) outlivesBreak(c inspector.Cursor) (inspector.Cursor, bool) {
+	for p := c.Parent(); p.Valid(); p = p.Parent() {
+		switch p.Node().(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return inspector.Cursor{}, false
+		case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+			if w.Own == nil || w.Own.DeclaredWithin(p.Node()) || StmtList(p) == nil || EnclosingFunc(p) != w.Fn.Node() {
+				return inspector.Cursor{}, false
+			}
+			return p, true
+		}
+	}
+	return inspector.Cursor{}, false
+}
+
 // outlivesList reports whether the body outlives the statement list of
 // list (a block or a case clause), and returns the statement in its own
 // list that the paths falling off the end of list go on after: the if
@@ -335,6 +355,13 @@ func (w *Paths) stmt(c inspector.Cursor, st PathState, ctx walkCtx) (PathState, 
 		case token.BREAK:
 			if ctx.breaks != nil {
 				*ctx.breaks = append(*ctx.breaks, st)
+				return st, false
+			}
+			if target, ok := w.outlivesBreak(c); ok {
+				// for { res, err = s.Read(); ...; break }; return res:
+				// the body goes on past the loop the break leaves.
+				next, ok := target.NextSibling()
+				w.from(target.Parent(), next, ok, st, "the end of the block")
 				return st, false
 			}
 			w.Exits = append(w.Exits, Exit{State: st, What: "a break", Err: -1})
@@ -703,7 +730,21 @@ func selectedObj(info *types.Info, e ast.Expr) types.Object {
 }
 
 func (w *Paths) isStatusCode(e ast.Expr) bool {
-	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	e = ast.Unparen(e)
+	if id, ok := e.(*ast.Ident); ok {
+		// code := resp.StatusCode, set once where it is declared, after
+		// the response, which is never assigned again.
+		v, ok := w.Info.Uses[id].(*types.Var)
+		if !ok || w.Own == nil || w.Own.Reassigned || v.Pos() < w.Root.Pos() || v.Pos() < w.Fn.Node().Pos() || v.Pos() >= w.Fn.Node().End() {
+			return false
+		}
+		def, ok := w.onlyValue(v)
+		if !ok {
+			return false
+		}
+		e = ast.Unparen(def)
+	}
+	sel, ok := e.(*ast.SelectorExpr)
 	return ok && sel.Sel.Name == "StatusCode" && isVar(w.Info, sel.X, w.Root)
 }
 
@@ -841,7 +882,7 @@ func (w *Paths) events(stmt, c inspector.Cursor, st PathState) PathState {
 			st.Streamed = true
 		}
 		if w.Own.Closes[call] {
-			w.Closes = append(w.Closes, Close{Stmt: listStmt, NeedDrain: st.NeedsDrain()})
+			w.Closes = append(w.Closes, Close{Stmt: listStmt, NeedDrain: st.NeedsDrain(), Status: st.Status})
 			st.Closed = true
 		}
 		if w.Own.EOF[call] {

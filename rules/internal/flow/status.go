@@ -25,6 +25,24 @@ type StatusSet struct {
 	Codes   [statusWords]uint64
 }
 
+// successStatuses is the 2xx codes.
+var successStatuses = statusRange(200, 299)
+
+// informationalStatuses is the interim 1xx codes, but 101 Switching
+// Protocols, which ends the exchange.
+var informationalStatuses = statusRange(100, 100).Or(statusRange(102, 199))
+
+// Interim reports whether s is tested to hold interim 1xx codes only: a
+// response a transport reads before the final one (100 Continue, 103
+// Early Hints), without a body, that nobody closes.
+func (s StatusSet) Interim() bool { return s.Limited && !s.Empty() && s.Within(informationalStatuses) }
+
+// TestedAsFailure reports whether the tests of a path left s with codes
+// other than 2xx: where StatusCode != 200, for one, the body is most
+// likely an error's, not what the request asked for. The zero set (no
+// test) and a set of 2xx codes alone are not.
+func (s StatusSet) TestedAsFailure() bool { return s.Limited && !s.Within(successStatuses) }
+
 // AllStatuses is every code.
 func AllStatuses() StatusSet { return StatusSet{} }
 
@@ -101,8 +119,10 @@ func (s StatusSet) Empty() bool {
 // Within says every code of s is in t.
 func (s StatusSet) Within(t StatusSet) bool { return s.And(t.Not()).Empty() }
 
-// noBodyStatusSet is the statuses whose responses carry no body.
-var noBodyStatusSet = statusRange(204, 204).Or(statusRange(304, 304))
+// noBodyStatusSet is the statuses whose responses carry no body: the
+// informational ones (RFC 9110, 15.2) but 101 Switching Protocols, whose
+// body is the new protocol's stream, then 204 and 304.
+var noBodyStatusSet = statusRange(100, 100).Or(statusRange(102, 199)).Or(statusRange(204, 204)).Or(statusRange(304, 304))
 
 // String lists the ranges of s (200-299,304), or "any".
 func (s StatusSet) String() string {
