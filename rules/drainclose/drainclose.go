@@ -972,6 +972,11 @@ func (dc *drainClose) drainClosesBeforeEscape(f *edit.File, acq *flow.Acquisitio
 		anchor = check.Stmt
 	}
 	w := flow.NewPaths(dc.info, acq.Fn, acq.Resp, own)
+	if own.EscapesElsewhere {
+		// What the function does after the body escapes is not its to
+		// fix: a Body replaced there is no problem here.
+		w.StopAt = own.EscapePos
+	}
 	if check.Stmt.Valid() {
 		w.AfterCall(acq, dc.callees)
 	}

@@ -111,6 +111,10 @@ type Paths struct {
 	// nothing can reach the body from there. Without it, a goto is a
 	// Problem.
 	BackJumps bool
+	// StopAt ends every path at the first statement that starts at or
+	// after it (where the body escapes, for a walk of what the function
+	// does with it before that), as an exit with no return.
+	StopAt token.Pos
 	// Start is the statuses the response may have where the walk starts
 	// (AfterCall): a branch that tests StatusCode for none of them is
 	// never taken.
@@ -228,6 +232,16 @@ func (w *Paths) from(list, c inspector.Cursor, ok bool, st PathState, end string
 	}
 }
 
+// stopped reports whether the statement at c starts at or after StopAt,
+// and then ends the path there.
+func (w *Paths) stopped(c inspector.Cursor, st PathState) bool {
+	if w.StopAt == token.NoPos || c.Node().Pos() < w.StopAt {
+		return false
+	}
+	w.Exits = append(w.Exits, Exit{State: st, What: "where the body escapes", Err: -1})
+	return true
+}
+
 // outlivesBreak returns the statement an unlabeled break at c leaves (the
 // innermost loop, switch or select around it), if the body outlives it
 // and the statement is in a list of the function, where the walk can go
@@ -296,6 +310,9 @@ func (w *Paths) run(c inspector.Cursor, ok bool, st PathState) (PathState, bool)
 // starts in, 1 for the lists around it it goes on in.
 func (w *Paths) runAt(c inspector.Cursor, ok bool, st PathState, depth int) (PathState, bool) {
 	for ; ok; c, ok = c.NextSibling() {
+		if w.stopped(c, st) {
+			return st, false
+		}
 		var falls bool
 		st, falls = w.stmt(c, st, walkCtx{depth: depth})
 		if !falls || w.Problem != "" {
@@ -316,6 +333,9 @@ func (w *Paths) list(block inspector.Cursor, st PathState, ctx walkCtx) (PathSta
 	for c := range block.Children() {
 		if _, ok := c.Node().(ast.Stmt); !ok {
 			continue
+		}
+		if w.stopped(c, st) {
+			return st, false
 		}
 		var falls bool
 		st, falls = w.stmt(c, st, ctx)
