@@ -163,24 +163,35 @@ func OnlyOnErr(info *types.Info, ifs *ast.IfStmt, errVar types.Object) bool {
 
 // Terminates reports whether a statement never completes normally: it
 // returns, panics, branches away or ends the process.
-func Terminates(info *types.Info, s ast.Stmt) bool {
+func Terminates(info *types.Info, s ast.Stmt) bool { return terminates(info, s, true) }
+
+// LeavesFunction reports whether every path through s ends the function
+// (a return, a panic, a call that does not return): a Terminates that
+// takes no break, continue or goto, which may go on elsewhere.
+func LeavesFunction(info *types.Info, s ast.Stmt) bool { return terminates(info, s, false) }
+
+// terminates is Terminates, with branches saying whether a break,
+// continue or goto counts.
+func terminates(info *types.Info, s ast.Stmt, branches bool) bool {
 	switch s := s.(type) {
 	case *ast.BlockStmt:
-		return len(s.List) > 0 && Terminates(info, s.List[len(s.List)-1])
-	case *ast.ReturnStmt, *ast.BranchStmt:
+		return len(s.List) > 0 && terminates(info, s.List[len(s.List)-1], branches)
+	case *ast.ReturnStmt:
 		return true
+	case *ast.BranchStmt:
+		return branches
 	case *ast.IfStmt:
-		return s.Else != nil && Terminates(info, s.Body) && Terminates(info, s.Else)
+		return s.Else != nil && terminates(info, s.Body, branches) && terminates(info, s.Else, branches)
 	case *ast.LabeledStmt:
-		return Terminates(info, s.Stmt)
+		return terminates(info, s.Stmt, branches)
 	case *ast.SelectStmt:
 		// select { case <-ctx.Done(): return ctx.Err(); default: return
 		// err }: every clause ends the path, and no break leaves it.
-		return clausesTerminate(info, s.Body, true, Terminates)
+		return clausesTerminate(info, s.Body, true, branches)
 	case *ast.SwitchStmt:
-		return clausesTerminate(info, s.Body, false, Terminates)
+		return clausesTerminate(info, s.Body, false, branches)
 	case *ast.TypeSwitchStmt:
-		return clausesTerminate(info, s.Body, false, Terminates)
+		return clausesTerminate(info, s.Body, false, branches)
 	case *ast.ExprStmt:
 		call, ok := ast.Unparen(s.X).(*ast.CallExpr)
 		if !ok {
@@ -195,37 +206,13 @@ func Terminates(info *types.Info, s ast.Stmt) bool {
 	return false
 }
 
-// LeavesFunction reports whether every path through s ends the function
-// (a return, a panic, a call that does not return): a Terminates that
-// takes no break, continue or goto, which may go on elsewhere.
-func LeavesFunction(info *types.Info, s ast.Stmt) bool {
-	switch s := s.(type) {
-	case *ast.BlockStmt:
-		return len(s.List) > 0 && LeavesFunction(info, s.List[len(s.List)-1])
-	case *ast.ReturnStmt:
-		return true
-	case *ast.IfStmt:
-		return s.Else != nil && LeavesFunction(info, s.Body) && LeavesFunction(info, s.Else)
-	case *ast.LabeledStmt:
-		return LeavesFunction(info, s.Stmt)
-	case *ast.SelectStmt:
-		return clausesTerminate(info, s.Body, true, LeavesFunction)
-	case *ast.SwitchStmt:
-		return clausesTerminate(info, s.Body, false, LeavesFunction)
-	case *ast.TypeSwitchStmt:
-		return clausesTerminate(info, s.Body, false, LeavesFunction)
-	case *ast.ExprStmt:
-		return Terminates(info, s)
-	}
-	return false
-}
-
 // clausesTerminate reports whether a switch's or select's clauses all end
-// the path by term, as the spec's terminating statements do: a switch
+// the path (terminates, with branches), as the spec's terminating
+// statements do: a switch
 // needs a default clause (a select blocks until a clause runs), a switch
 // clause may fall through to the next, and no unlabeled break (nor any
 // labeled one, which may name the statement) leaves it.
-func clausesTerminate(info *types.Info, body *ast.BlockStmt, isSelect bool, term func(*types.Info, ast.Stmt) bool) bool {
+func clausesTerminate(info *types.Info, body *ast.BlockStmt, isSelect, branches bool) bool {
 	hasDefault := isSelect
 	for i, c := range body.List {
 		var list []ast.Stmt
@@ -250,7 +237,7 @@ func clausesTerminate(info *types.Info, body *ast.BlockStmt, isSelect bool, term
 		if b, ok := last.(*ast.BranchStmt); ok && b.Tok == token.BREAK {
 			return false
 		}
-		if !term(info, last) {
+		if !terminates(info, last, branches) {
 			return false
 		}
 	}

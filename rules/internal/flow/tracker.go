@@ -267,25 +267,8 @@ func (f *Tracker) isResult(lhs ast.Expr) bool {
 	if !ok {
 		return false
 	}
-	v := f.info.Uses[id]
-	var ft *ast.FuncType
-	switch fn := f.fn.Node().(type) {
-	case *ast.FuncDecl:
-		ft = fn.Type
-	case *ast.FuncLit:
-		ft = fn.Type
-	}
-	if ft == nil || ft.Results == nil {
-		return false
-	}
-	for _, field := range ft.Results.List {
-		for _, name := range field.Names {
-			if f.info.Defs[name] == v {
-				return true
-			}
-		}
-	}
-	return false
+	v, ok := f.info.Uses[id].(*types.Var)
+	return ok && IsNamedResult(f.fn, v)
 }
 
 // track follows every use of the local variable v, which holds a value of
