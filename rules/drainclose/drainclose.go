@@ -718,16 +718,8 @@ func (dc *drainClose) fixLostPaths(f *edit.File, acq *flow.Acquisition, own *flo
 		}
 		needDrain := drain && dc.leavesFinite(e.State)
 		steps = append(steps, dc.closeBefore(own, ret, v, needDrain)...)
-		what, where := "returned neither closed nor handed on on others", "before those returns"
-		if e.Jump != nil {
-			what, where = "dropped by a goto back before the call on others", "before the goto"
-		}
-		do := "close it"
-		if needDrain {
-			do = "drain and close it"
-		}
 		if why == "" || e.Jump == nil {
-			why = fmt.Sprintf("%s.Body is handed to the caller on some paths, but %s, so its connection is never reused there: %s %s", v, what, do, where)
+			why = lostWhy(v, e.Jump != nil, needDrain)
 		}
 	}
 	steps, why = dc.drainBeforeCloses(w.Closes, v, steps, why)
@@ -758,7 +750,7 @@ func (dc *drainClose) fixFirstBody(acq *flow.Acquisition, own *flow.Body, w *flo
 		return nil, ""
 	}
 	v := acq.Resp.Name()
-	first := firstAssignment(dc.info, acq)
+	first := own.FirstReassign
 	var rets []inspector.Cursor
 	before := true
 	for _, e := range lost {
@@ -780,11 +772,7 @@ func (dc *drainClose) fixFirstBody(acq *flow.Acquisition, own *flow.Body, w *flo
 			needDrain = needDrain || d
 			steps = append(steps, dc.closeBefore(own, ret, v, d)...)
 		}
-		do := "close it"
-		if needDrain {
-			do = "drain and close it"
-		}
-		return steps, fmt.Sprintf("%s is handed to the caller on some paths, but returned neither closed nor handed on on others, so its connection is never reused there: %s before those returns", v, do)
+		return steps, lostWhy(v, false, needDrain)
 	}
 	// The branches holding every lost return, innermost first.
 	var block inspector.Cursor
@@ -842,23 +830,19 @@ func (dc *drainClose) fixFirstBody(acq *flow.Acquisition, own *flow.Body, w *flo
 	return []step{insert}, why
 }
 
-// firstAssignment returns where the acquisition's variable is first
-// assigned again after the call (the largest Pos when it is not).
-func firstAssignment(info *types.Info, acq *flow.Acquisition) token.Pos {
-	first := token.Pos(1<<31 - 1)
-	after := acq.Stmt.Node().End()
-	for c := range acq.Fn.Preorder((*ast.AssignStmt)(nil)) {
-		as := c.Node().(*ast.AssignStmt)
-		if as.Pos() < after || as.Pos() >= first {
-			continue
-		}
-		for _, l := range as.Lhs {
-			if id, ok := ast.Unparen(l).(*ast.Ident); ok && info.ObjectOf(id) == acq.Resp {
-				first = as.Pos()
-			}
-		}
+// lostWhy says why a fix closes (and drains, with drain) a body handed
+// to the caller on some paths and lost on others: on returns, or, with
+// jump, at a goto back before the call.
+func lostWhy(v string, jump, drain bool) string {
+	what, where := "returned neither closed nor handed on on others", "before those returns"
+	if jump {
+		what, where = "dropped by a goto back before the call on others", "before the goto"
 	}
-	return first
+	do := "close it"
+	if drain {
+		do = "drain and close it"
+	}
+	return fmt.Sprintf("%s.Body is handed to the caller on some paths, but %s, so its connection is never reused there: %s %s", v, what, do, where)
 }
 
 // drainBeforeStream drains the body of a function that streams it on
@@ -1100,14 +1084,20 @@ func (dc *drainClose) readsTracked(own *flow.Body, ret *ast.ReturnStmt) bool {
 // drain lets the connection survive: NeedsDrain, and for a function that
 // streams the body (handsStream), a status tested as a failure.
 func (dc *drainClose) leavesFinite(st flow.PathState) bool {
-	return st.NeedsDrain() && (!dc.handsStream || st.Status.TestedAsFailure())
+	return st.NeedsDrain() && dc.finiteAt(st.Status)
+}
+
+// finiteAt says whether a body with the statuses s is not the stream the
+// function would hand on (handsStream): a failure's, tested.
+func (dc *drainClose) finiteAt(s flow.StatusSet) bool {
+	return !dc.handsStream || s.TestedAsFailure()
 }
 
 // drainBeforeCloses adds, to steps, a drain before every Close of the
 // body that is not deferred and may run with the body unread.
 func (dc *drainClose) drainBeforeCloses(closes []flow.Close, v string, steps []step, why string) ([]step, string) {
 	for _, c := range closes {
-		if c.NeedDrain && !c.Deferred && (!dc.handsStream || c.Status.TestedAsFailure()) {
+		if c.NeedDrain && !c.Deferred && dc.finiteAt(c.Status) {
 			steps = append(steps, dc.insertDrainBefore(c.Stmt, v))
 			if why == "" {
 				why = fmt.Sprintf("%s.Body is closed without being read to the end on an early path, so its connection is not reused there: drain it before closing it", v)

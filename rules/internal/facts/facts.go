@@ -910,9 +910,6 @@ func (s *Summaries) closedOnlyOnError(lf *localFunc, w *flow.Paths, ret *ast.Ret
 	return len(at) > 0
 }
 
-// testedError reports whether e, the error a return at ret hands back,
-// is a variable that an if around the return has tested to be non-nil
-// (if err != nil { ... return resp, err }).
 // nonNilError reports whether e, returned as an error, is never nil: a
 // value of a concrete type that is not a pointer (return resp,
 // c.errorFrom(resp) where errorFrom returns an APIError struct), a
@@ -951,6 +948,9 @@ func nonNilError(info *types.Info, e ast.Expr) bool {
 	return true
 }
 
+// testedError reports whether e, the error a return at ret hands back,
+// is a variable that an if around the return has tested to be non-nil
+// (if err != nil { ... return resp, err }).
 func (s *Summaries) testedError(ret inspector.Cursor, e ast.Expr) bool {
 	id, ok := ast.Unparen(e).(*ast.Ident)
 	if !ok {

@@ -37,8 +37,11 @@ type Body struct {
 	// a drain lets the connection survive; a path that has may leave a
 	// quiet stream, which a drain would wait on.
 	StreamCalls map[*ast.CallExpr]bool
-	Reassigned  bool   // the variable is assigned again after the call
-	Problem     string // why the function's use of the body cannot be followed
+	Reassigned  bool // the variable is assigned again after the call
+	// FirstReassign is where it is first assigned again (the assignment
+	// statement's position), if Reassigned.
+	FirstReassign token.Pos
+	Problem       string // why the function's use of the body cannot be followed
 
 	Closes    map[*ast.CallExpr]bool  // calls that close it (v.Body.Close(), a helper that only closes)
 	EOF       map[*ast.CallExpr]bool  // calls that read it to EOF or drain it
@@ -109,7 +112,6 @@ func (b *Body) madeByCall(e ast.Node) bool {
 	if !ok {
 		return false
 	}
-	found := false
 	for c := range b.cfg.Fn.Preorder((*ast.AssignStmt)(nil)) {
 		as := c.Node().(*ast.AssignStmt)
 		if len(as.Lhs) != len(as.Rhs) {
@@ -118,12 +120,12 @@ func (b *Body) madeByCall(e ast.Node) bool {
 		for i, l := range as.Lhs {
 			if lid, ok := l.(*ast.Ident); ok && b.cfg.Info.ObjectOf(lid) == v {
 				if call, ok := ast.Unparen(as.Rhs[i]).(*ast.CallExpr); ok && b.builtBy[call] {
-					found = true
+					return true
 				}
 			}
 		}
 	}
-	return found
+	return false
 }
 
 // BodyConfig says which value a body flow follows, and where.
@@ -321,7 +323,9 @@ func (b *Body) declaredInBody(v *types.Var) bool {
 
 // DeclaredAfter reports whether every variable that holds the value or
 // something the flow follows is declared after pos.
-func (b *Body) DeclaredAfter(pos token.Pos) bool { return b.tracker.declaredAfter(pos) }
+func (b *Body) DeclaredAfter(pos token.Pos) bool {
+	return b.tracker.declaredWithin(pos+1, token.Pos(1<<31-1))
+}
 
 // DeclaredWithin reports whether every variable that holds the value or
 // something the flow follows is declared within n.
@@ -342,6 +346,9 @@ func (b *Body) hook(cur inspector.Cursor, kind Kind) bool {
 		return false
 	case edge.AssignStmt_Lhs:
 		if _, ok := cur.Node().(*ast.Ident); ok && kind == KindResp && cur.Node().Pos() > b.cfg.After {
+			if pos := p.Node().Pos(); !b.Reassigned || pos < b.FirstReassign {
+				b.FirstReassign = pos
+			}
 			b.Reassigned = true
 		}
 		return true

@@ -755,7 +755,7 @@ func (w *Paths) isStatusCode(e ast.Expr) bool {
 		// code := resp.StatusCode, set once where it is declared, after
 		// the response, which is never assigned again.
 		v, ok := w.Info.Uses[id].(*types.Var)
-		if !ok || w.Own == nil || w.Own.Reassigned || v.Pos() < w.Root.Pos() || v.Pos() < w.Fn.Node().Pos() || v.Pos() >= w.Fn.Node().End() {
+		if !ok || !w.describesRoot(v) {
 			return false
 		}
 		def, ok := w.onlyValue(v)

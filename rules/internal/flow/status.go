@@ -122,7 +122,7 @@ func (s StatusSet) Within(t StatusSet) bool { return s.And(t.Not()).Empty() }
 // noBodyStatusSet is the statuses whose responses carry no body: the
 // informational ones (RFC 9110, 15.2) but 101 Switching Protocols, whose
 // body is the new protocol's stream, then 204 and 304.
-var noBodyStatusSet = statusRange(100, 100).Or(statusRange(102, 199)).Or(statusRange(204, 204)).Or(statusRange(304, 304))
+var noBodyStatusSet = informationalStatuses.Or(statusRange(204, 204)).Or(statusRange(304, 304))
 
 // String lists the ranges of s (200-299,304), or "any".
 func (s StatusSet) String() string {
@@ -391,7 +391,7 @@ func (w *Paths) constInt(e ast.Expr) (int64, bool) {
 // the test is of the response the walk follows.
 func (w *Paths) statusTestVar(id *ast.Ident) ast.Expr {
 	v, ok := w.Info.Uses[id].(*types.Var)
-	if !ok || w.Own == nil || w.Own.Reassigned || v.Pos() < w.Root.Pos() || v.Pos() < w.Fn.Node().Pos() || v.Pos() >= w.Fn.Node().End() {
+	if !ok || !w.describesRoot(v) {
 		return nil
 	}
 	if b, ok := v.Type().Underlying().(*types.Basic); !ok || b.Info()&types.IsBoolean == 0 {
@@ -409,6 +409,13 @@ func (w *Paths) statusTestVar(id *ast.Ident) ast.Expr {
 	}
 	w.testVars[v] = def // the walk meets the test once per path
 	return def
+}
+
+// describesRoot reports whether v, a variable of the function declared
+// after the response's, can only describe the response the walk follows:
+// the response is never assigned again.
+func (w *Paths) describesRoot(v *types.Var) bool {
+	return w.Own != nil && !w.Own.Reassigned && v.Pos() >= w.Root.Pos() && v.Pos() >= w.Fn.Node().Pos() && v.Pos() < w.Fn.Node().End()
 }
 
 // statusCases returns the codes a case clause of a switch on the

@@ -94,17 +94,6 @@ func (f *Tracker) Follow(cur inspector.Cursor, k Kind) {
 	f.queue = append(f.queue, queued{cur, k})
 }
 
-// declaredAfter reports whether every variable followed is declared
-// after pos.
-func (f *Tracker) declaredAfter(pos token.Pos) bool {
-	for tv := range f.tracked {
-		if tv.v.Pos() <= pos {
-			return false
-		}
-	}
-	return true
-}
-
 // declaredWithin reports whether every variable followed is declared in
 // [pos, end).
 func (f *Tracker) declaredWithin(pos, end token.Pos) bool {
